@@ -1,0 +1,435 @@
+"""The ``inbox`` command. It parses arguments and calls the library; the work happens elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from inbox.config import Settings
+from inbox.domain import Quarantined, ThreadState
+from inbox.errors import InboxError
+from inbox.storage.repository import QueueEntry, Store
+
+log = logging.getLogger("inbox")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+class Ctx:
+    """What every command gets: settings and a lazily opened store."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: Store | None = None
+
+    def store(self, *, create: bool = False) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.settings.database_url, create=create)
+            if not create:
+                from inbox.storage.database import schema_is_current
+
+                self._store.check()
+                if not schema_is_current(self._store.engine):
+                    raise click.ClickException(
+                        "the database is not initialised or is out of date: run `inbox init` first")
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = int(seconds)
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m, _ = divmod(s, 60)
+    if d:
+        return f"{d}d {h}h"
+    if h:
+        return f"{h}h {m}m"
+    return f"{m}m"
+
+
+class InboxGroup(click.Group):
+    """Turns flerkanal's own errors into clean one-line CLI errors (exit code 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InboxError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=InboxGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db", envvar="INBOX_DATABASE_URL", metavar="URL",
+              help="Database URL (any SQLAlchemy URL; default: SQLite in the XDG data dir). "
+                   "Env: INBOX_DATABASE_URL.")
+@click.option("--user", "user", envvar="INBOX_USER", metavar="NAME",
+              help="Who you are, for claims and the audit log (default: your OS user). Env: INBOX_USER.")
+@click.option("-v", "--verbose", count=True, help="More log output (never message text or ID numbers).")
+@click.version_option(package_name="flerkanal")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, user: str | None, verbose: int) -> None:
+    """flerkanal: one queue for SMS, email and activity-plan dialogue.
+
+    Start with `inbox init`, load the register with `inbox contacts import`, import exports with
+    `inbox ingest`, then work the queue with `inbox queue`, `inbox show` and `inbox claim`.
+    Try it all on bundled demo data with `inbox demo`.
+    """
+    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    overrides: dict[str, Any] = {}
+    if db:
+        overrides["database_url"] = db
+    if user:
+        overrides["user"] = user
+    ctx.obj = Ctx(Settings(**overrides))
+    ctx.call_on_close(ctx.obj.close)
+
+
+@cli.command()
+@pass_ctx
+def init(c: Ctx) -> None:
+    """Create the database (or bring it up to date) by applying the migrations."""
+    store = c.store(create=True)
+    err.print(f"database ready: {store.engine.url.render_as_string(hide_password=True)}")
+
+
+@cli.group()
+def contacts() -> None:
+    """The contact register: who a phone number or email address belongs to."""
+
+
+@contacts.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_ctx
+def contacts_import(c: Ctx, csv_file: Path, as_json: bool) -> None:
+    """Load a register CSV with columns fnr, aktor_id, name, phone, email.
+
+    Rows that cannot be read are reported with their line number and skipped; the rest is loaded.
+    """
+    from inbox.storage.repository import read_contacts_csv
+
+    res = c.store().import_contacts(read_contacts_csv(csv_file))
+    if as_json:
+        out.print_json(data={"added": res.added, "updated": res.updated, "merged": res.merged,
+                             "problems": [_problem(p) for p in res.problems]})
+    else:
+        out.print(f"contacts: {res.added} added, {res.updated} updated, {res.merged} merged with earlier "
+                  f"unknown senders, {len(res.problems)} problems")
+        for p in res.problems:
+            err.print(f"  {p.source}:{p.position}: {p.reason}")
+    if res.problems and not (res.added or res.updated):
+        sys.exit(1)
+
+
+def _problem(q: Quarantined) -> dict[str, str]:
+    return {"source": q.source, "position": q.position, "reason": q.reason}
+
+
+def run_ingest(store: Store, files: Sequence[Path], settings: Settings, *, progress: bool) -> Any:
+    """Parse all files, sort by time (so threads form in the order people wrote), store in batches."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from inbox.ingest import read_files
+
+    items = read_files(files, office_addresses=frozenset(a.lower() for a in settings.office_emails))
+    if not progress:
+        return store.ingest(items, batch_size=settings.batch_size)
+    with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("ingest", total=len(items))
+        return store.ingest(items, batch_size=settings.batch_size,
+                            progress=lambda n: bar.advance(task, n))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@pass_ctx
+def ingest(c: Ctx, files: tuple[Path, ...], as_json: bool, progress: bool | None) -> None:
+    """Import exported logs; the format of each file is detected from its content.
+
+    Reads Twilio message lists (Messages.json pages, a directory of them, or the CSV log), mbox files,
+    Maildir folders, single .eml files and activity-plan dialogue dumps (DialogDTO). Importing the same
+    file again stores nothing new. Records that cannot be read are quarantined with file, position and
+    reason (see `inbox quarantine`) and the rest goes through.
+    """
+    store = c.store()
+    show = err.is_terminal if progress is None else progress
+    summary = run_ingest(store, files, c.settings, progress=show)
+    data = summary.as_dict()
+    if as_json:
+        data["problems"] = [_problem(p) for p in summary.problems]
+        out.print_json(data=data)
+        return
+    table = Table(title="ingest", show_edge=False)
+    for col in ("channel", "new", "already present", "quarantined"):
+        table.add_column(col, justify="right" if col != "channel" else "left")
+    for ch, row in data["by_channel"].items():
+        table.add_row(ch, str(row["new"]), str(row["already_present"]), str(row["quarantined"]))
+    table.add_row("all", str(data["new"]), str(data["already_present"]), str(data["quarantined"]))
+    out.print(table)
+    out.print(f"{data['threads_created']} new inquiries")
+    for p in summary.problems[:20]:
+        err.print(f"[yellow]quarantined[/] {p.source}:{p.position}: {p.reason}")
+    if len(summary.problems) > 20:
+        err.print(f"… and {len(summary.problems) - 20} more: see `inbox quarantine`")
+
+
+def _entry_json(e: QueueEntry, now: datetime) -> dict[str, Any]:
+    t = e.thread
+    return {
+        "thread": t.id,
+        "state": t.state.value,
+        "person": e.person.name if e.person else None,
+        "in_register": bool(e.person and e.person.in_register),
+        "channels": [ch.value for ch in t.channels],
+        "messages": t.message_count,
+        "inbound": t.inbound_count,
+        "first_contact": t.first_contact.isoformat(),
+        "last_activity": t.last_activity.isoformat(),
+        "waiting_seconds": (now - t.first_contact).total_seconds(),
+        "claimed_by": t.claimed_by or None,
+    }
+
+
+def print_queue(entries: Sequence[QueueEntry], *, title: str = "queue") -> None:
+    now = datetime.now(UTC)
+    table = Table(title=title, show_edge=False, pad_edge=False)
+    for col in ("thread", "person", "channels", "msgs", "waiting", "claimed", "preview"):
+        table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=40 if col == "preview" else None,
+                         min_width=len(col) if col not in ("preview", "person") else 8)
+    for e in entries:
+        t = e.thread
+        preview = " ".join(e.preview.split())[:60]
+        table.add_row(str(t.id), e.person.name if e.person else "?", ",".join(t.channels),
+                      str(t.inbound_count), fmt_duration((now - t.first_contact).total_seconds()),
+                      t.claimed_by or "", preview)
+    out.print(table)
+
+
+@cli.command()
+@click.option("--limit", default=50, show_default=True, help="How many threads to list.")
+@click.option("--offset", default=0, help="Skip this many threads (paging).")
+@click.option("--mine", is_flag=True, help="Only threads claimed by you.")
+@click.option("--unclaimed", is_flag=True, help="Only threads nobody has claimed.")
+@click.option("--channel", type=click.Choice(["sms", "email", "dialog"]), help="Only threads on this channel.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per thread, in a list).")
+@pass_ctx
+def queue(c: Ctx, limit: int, offset: int, mine: bool, unclaimed: bool, channel: str | None,
+          as_json: bool) -> None:
+    """Open inquiries in fair order: whoever first contacted the office earliest, on any channel, first.
+
+    A person who writes on three channels does not jump ahead of one who wrote once.
+    """
+    entries = c.store().open_threads(limit=limit, offset=offset, claimed_by=c.settings.user if mine else None,
+                                     unclaimed=unclaimed, channel=channel)
+    if as_json:
+        now = datetime.now(UTC)
+        out.print_json(data=[_entry_json(e, now) for e in entries])
+    else:
+        print_queue(entries)
+
+
+@cli.command()
+@click.argument("thread", type=int)
+@click.option("--raw", is_flag=True, help="Show each message verbatim (full mail with quotes and headers).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def show(c: Ctx, thread: int, raw: bool, as_json: bool) -> None:
+    """One inquiry's messages across channels, in time order, with why they were grouped.
+
+    Every view is recorded in the audit log (who, which thread, when).
+    """
+    store = c.store()
+    view = store.thread(thread)
+    store.audit(c.settings.user, "read", thread, via="cli")
+    reasons = store.match_reasons(thread)
+    t = view.thread
+    if as_json:
+        out.print_json(data={
+            **_entry_json(QueueEntry(t, view.person, ""), datetime.now(UTC)),
+            "messages": [{
+                "key": m.key, "channel": m.channel.value, "direction": m.direction.value,
+                "sent": m.sent_at.isoformat(), "subject": m.subject, "text": m.body if raw else m.clean_body,
+                "match": reasons.get(m.id, {}),
+            } for m in view.messages],
+        }, ensure_ascii=False)
+        return
+    who = view.person.name if view.person else "unknown sender"
+    out.print(f"[bold]thread {t.id}[/] · {who} · {t.state.value}"
+              + (f" · claimed by {t.claimed_by}" if t.claimed_by else "")
+              + f" · first contact {t.first_contact.astimezone().strftime('%Y-%m-%d %H:%M')}")
+    for m in view.messages:
+        arrow = "→" if m.direction.value == "in" else "←"
+        r = reasons.get(m.id, {})
+        why = r.get("reason", "")
+        score = f" {r['score']:.2f}" if isinstance(r.get("score"), int | float) else ""
+        out.rule(f"{arrow} {m.channel.value} · {m.sent_at.astimezone().strftime('%Y-%m-%d %H:%M')}"
+                 + (f" · {m.subject}" if m.subject else "") + (f" · [dim]{why}{score}[/]" if why else ""),
+                 align="left")
+        out.print(m.body if raw else (m.clean_body or m.body), markup=False)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts and cron.")
+@pass_ctx
+def stats(c: Ctx, as_json: bool) -> None:
+    """Queue length and waiting times, counted in unique inquiries (not raw messages)."""
+    s = c.store().stats()
+    if as_json:
+        out.print_json(data=s.as_dict())
+        return
+    out.print(f"open inquiries: {s.open_inquiries} ({s.claimed} claimed) from {s.open_messages} messages")
+    out.print(f"oldest waiting: {fmt_duration(s.oldest_waiting_seconds)} · median {fmt_duration(s.waiting_p50_seconds)}"
+              f" · 90th percentile {fmt_duration(s.waiting_p90_seconds)}")
+    out.print("by channel: " + ", ".join(f"{k} {v}" for k, v in s.by_channel.items()))
+    out.print("by number of channels: " + ", ".join(f"{k}: {v}" for k, v in s.by_channel_count.items()))
+
+
+@cli.command()
+@click.option("--limit", default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+def quarantine(c: Ctx, limit: int, as_json: bool) -> None:
+    """Records that could not be read: which file, which position, why."""
+    items = c.store().quarantined(limit)
+    if as_json:
+        out.print_json(data=[_problem(q) | {"channel": q.channel} for q in items])
+        return
+    if not items:
+        out.print("nothing quarantined")
+    for q in items:
+        out.print(f"{q.source}:{q.position}: {q.reason}", markup=False)
+
+
+@cli.command()
+@click.argument("thread", type=int, required=False)
+@click.option("--next", "next_", is_flag=True, help="Claim the first unclaimed thread in fair order.")
+@pass_ctx
+def claim(c: Ctx, thread: int | None, next_: bool) -> None:
+    """Claim a thread so no other caseworker works it at the same time."""
+    store = c.store()
+    if next_:
+        tid = store.claim_next(c.settings.user)
+        if tid is None:
+            out.print("nothing to claim")
+            return
+        out.print(f"claimed thread {tid}")
+        return
+    if thread is None:
+        raise click.UsageError("give a THREAD id or --next")
+    store.claim(thread, c.settings.user)
+    out.print(f"claimed thread {thread}")
+
+
+@cli.command()
+@click.argument("thread", type=int)
+@pass_ctx
+def release(c: Ctx, thread: int) -> None:
+    """Give a claimed thread back to the queue."""
+    c.store().release(thread, c.settings.user)
+    out.print(f"released thread {thread}")
+
+
+@cli.command("close")
+@click.argument("thread", type=int)
+@pass_ctx
+def close_(c: Ctx, thread: int) -> None:
+    """Close a thread (nothing more to do)."""
+    c.store().set_state(thread, ThreadState.CLOSED, c.settings.user)
+    out.print(f"closed thread {thread}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the queue as JSON instead of a table.")
+@pass_ctx
+def demo(c: Ctx, as_json: bool) -> None:
+    """Load the bundled demo data (a few dozen messages on three channels) and show the queue.
+
+    Uses the database given by --db / INBOX_DATABASE_URL, or a fresh temporary SQLite file.
+    """
+    import tempfile
+
+    from inbox.demo import demo_contacts, demo_files
+    from inbox.storage.repository import read_contacts_csv
+
+    if not click.get_current_context().find_root().params.get("db"):
+        tmp = Path(tempfile.mkdtemp(prefix="flerkanal-demo-"))
+        c.settings = c.settings.model_copy(update={"database_url": f"sqlite:///{tmp / 'demo.db'}"})
+    store = c.store(create=True)
+    store.import_contacts(read_contacts_csv(demo_contacts()))
+    summary = run_ingest(store, demo_files(), c.settings, progress=False)
+    entries = store.open_threads(limit=100)
+    if as_json:
+        out.print_json(data=[_entry_json(e, datetime.now(UTC)) for e in entries])
+        return
+    d = summary.as_dict()
+    err.print(f"demo database: {store.engine.url.render_as_string(hide_password=True)}")
+    err.print(f"imported {d['new']} messages into {d['threads_created']} threads")
+    print_queue(entries, title="demo queue")
+
+
+def _register_optional() -> None:
+    """Command groups that live in their own modules."""
+    try:
+        from inbox.cli_recommend import recommend
+    except ImportError:  # pragma: no cover - while a module is being written
+        return
+    cli.add_command(recommend)
+
+
+_register_optional()
+
+
+@cli.group()
+def bench() -> None:
+    """Benchmarks: commands that print figures (not tests)."""
+
+
+@bench.command("ingest")
+@click.option("--n", "n", default=100_000, show_default=True, help="Messages to generate and import.")
+@click.option("--db", "bench_db", metavar="URL", multiple=True,
+              help="Database(s) to measure; default: a temporary SQLite file. Repeatable.")
+@click.option("--json", "as_json", is_flag=True)
+def bench_ingest(n: int, bench_db: tuple[str, ...], as_json: bool) -> None:
+    """Generate realistic synthetic exports, then time parsing + storing them (messages/s)."""
+    from inbox.bench import bench_ingest as run
+
+    results = run(n, list(bench_db))
+    if as_json:
+        out.print_json(data=results)
+    else:
+        for r in results:
+            out.print(f"{r['database']}: {r['messages']} messages in {r['seconds']:.1f} s = "
+                      f"{r['messages_per_second']:.0f} msgs/s (parse {r['parse_seconds']:.1f} s, "
+                      f"store {r['store_seconds']:.1f} s)")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="inbox", standalone_mode=True)
+    except InboxError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+
+
+__all__ = ["cli", "main"]

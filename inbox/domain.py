@@ -1,0 +1,190 @@
+"""Domain objects: plain, immutable data with no storage or IO.
+
+Storage rows live in :mod:`inbox.storage.tables` and are converted in :mod:`inbox.storage.convert`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """A channel a message can arrive on."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    DIALOG = "dialog"
+
+
+class ReplyChannel(StrEnum):
+    """A channel a caseworker can answer on: the three written ones plus talk."""
+
+    DIALOG = "dialog"
+    SMS = "sms"
+    EMAIL = "email"
+    PHONE = "phone"
+    VIDEO = "video"
+    MEETING = "meeting"
+
+    @property
+    def is_written(self) -> bool:
+        return self in (ReplyChannel.DIALOG, ReplyChannel.SMS, ReplyChannel.EMAIL)
+
+
+class Direction(StrEnum):
+    IN = "in"  # from the citizen
+    OUT = "out"  # the office's reply
+
+
+class ThreadState(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class IdentityKind(StrEnum):
+    PHONE = "phone"  # E.164
+    EMAIL = "email"  # lower-cased
+    FNR = "fnr"  # national ID number (fødselsnummer / d-nummer)
+    AKTOR_ID = "aktor_id"  # Nav's actor id
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    kind: IdentityKind
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    name: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One message as read from a provider or an export, before it is stored.
+
+    ``provider_key`` is the provider's own id (Twilio SID, Message-ID with angle brackets, dialogue
+    henvendelse id); together with ``channel`` it is the idempotency key.
+    """
+
+    channel: Channel
+    provider_key: str
+    direction: Direction
+    sent_at: datetime
+    body: str
+    raw: str
+    sender: str = ""  # raw address as the provider gave it (phone, email, fnr)
+    recipient: str = ""
+    sender_name: str = ""
+    subject: str = ""
+    conversation: str = ""  # dialogue id, or empty
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    identities: tuple[Identity, ...] = ()  # identities the provider vouches for (dialogue fnr/aktørId)
+    attachments: tuple[Attachment, ...] = ()
+    status: str = ""  # provider delivery status, when known
+
+    def __post_init__(self) -> None:
+        if self.sent_at.tzinfo is None:
+            raise ValueError("sent_at must be timezone-aware")
+
+    @property
+    def key(self) -> str:
+        return message_key(self.channel, self.provider_key)
+
+
+def message_key(channel: Channel | str, provider_key: str) -> str:
+    """The cross-system key of a message: ``sms:<sid>``, ``email:<Message-ID>``, ``dialog:<id>``."""
+    return f"{Channel(channel).value}:{provider_key}"
+
+
+def content_hash(*parts: str) -> str:
+    """A stable hash used when a provider gives no id (for example a mail without Message-ID)."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """An input record that could not be read: kept with where it came from and why."""
+
+    source: str
+    position: str
+    reason: str
+    raw: str = ""
+    channel: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    name: str
+    fnr: str = ""
+    aktor_id: str = ""
+    in_register: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    thread_id: int | None
+    person_id: int | None
+    channel: Channel
+    provider_key: str
+    direction: Direction
+    sent_at: datetime
+    received_at: datetime
+    sender: str
+    sender_name: str
+    subject: str
+    body: str
+    clean_body: str
+    conversation: str
+    status: str = ""
+
+    @property
+    def key(self) -> str:
+        return message_key(self.channel, self.provider_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    id: int
+    person_id: int | None
+    state: ThreadState
+    first_contact: datetime
+    last_activity: datetime
+    claimed_by: str = ""
+    channels: tuple[Channel, ...] = ()
+    message_count: int = 0
+    inbound_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadView:
+    """A thread with its messages and person, for display."""
+
+    thread: Thread
+    person: Person | None
+    messages: tuple[Message, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One row of the contact register (KRR-like)."""
+
+    fnr: str
+    aktor_id: str
+    name: str
+    phone: str
+    email: str

@@ -1,0 +1,84 @@
+"""Normalising addresses and recognising Norwegian national ID numbers (no IO)."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from inbox.domain import Identity, IdentityKind
+
+DEFAULT_REGION = "NO"
+
+_FNR_CANDIDATE = re.compile(r"(?<!\d)(\d{6})[ .\-]?(\d{5})(?!\d)")
+_W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+_W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
+    """E.164 form of a phone number (``+4791234567``), or None when it is not a valid number."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        num = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(num):
+        return None
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw: str) -> str | None:
+    """Lower-cased bare address, or None when it does not look like one."""
+    raw = raw.strip().strip("<>").strip()
+    if "@" not in raw or " " in raw:
+        return None
+    local, _, domain = raw.rpartition("@")
+    if not local or "." not in domain:
+        return None
+    return raw.lower()
+
+
+def fnr_is_valid(fnr: str) -> bool:
+    """Mod-11 check of an 11-digit fødselsnummer or d-nummer (synthetic month+80 numbers included)."""
+    if len(fnr) != 11 or not fnr.isdigit():
+        return False
+    d = [int(c) for c in fnr]
+    k1 = 11 - sum(w * x for w, x in zip(_W1, d[:9], strict=True)) % 11
+    k1 = 0 if k1 == 11 else k1
+    if k1 == 10 or k1 != d[9]:
+        return False
+    k2 = 11 - sum(w * x for w, x in zip(_W2, d[:10], strict=True)) % 11
+    k2 = 0 if k2 == 11 else k2
+    return k2 != 10 and k2 == d[10]
+
+
+def find_fnrs(text: str) -> list[str]:
+    """Valid national ID numbers written in a text (``12345678901``, ``123456 78901``)."""
+    out: list[str] = []
+    for m in _FNR_CANDIDATE.finditer(text):
+        cand = m.group(1) + m.group(2)
+        if fnr_is_valid(cand) and cand not in out:
+            out.append(cand)
+    return out
+
+
+def mask_fnrs(text: str, placeholder: str = "<fnr>") -> str:
+    """Replace every valid national ID number in ``text`` by ``placeholder``."""
+
+    def repl(m: re.Match[str]) -> str:
+        return placeholder if fnr_is_valid(m.group(1) + m.group(2)) else m.group(0)
+
+    return _FNR_CANDIDATE.sub(repl, text)
+
+
+def identity_for_address(channel: str, address: str) -> Identity | None:
+    """The identity an address gives on a channel: a phone for SMS, an email address for email."""
+    if channel == "sms":
+        phone = normalise_phone(address)
+        return Identity(IdentityKind.PHONE, phone) if phone else None
+    if channel == "email":
+        email = normalise_email(address)
+        return Identity(IdentityKind.EMAIL, email) if email else None
+    return None

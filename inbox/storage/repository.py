@@ -1,0 +1,456 @@
+"""The store: every read and write flerkanal makes, behind one small class.
+
+Callers get domain objects (``inbox.domain``), never rows. Each public method is one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.exc import OperationalError
+
+from inbox.domain import Contact, IdentityKind, IncomingMessage, Quarantined, ThreadState, ThreadView
+from inbox.errors import ConflictError, NotFoundError, StorageError
+from inbox.identity import fnr_is_valid, normalise_email, normalise_phone
+from inbox.matching import Matcher, StructuralMatcher
+from inbox.storage.convert import message_from_row, person_from_row, thread_from_row, utc
+from inbox.storage.database import make_engine, migrate
+from inbox.storage.tables import AuditRow, CursorRow
+from inbox.storage.writer import (
+    T_IDENT,
+    T_MSG,
+    T_PERSON,
+    T_QUAR,
+    T_THREAD,
+    IngestSummary,
+    MessageWriter,
+    refresh_threads,
+)
+
+T_AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
+T_CURSOR = CursorRow.__table__  # type: ignore[attr-defined]
+
+OPEN_STATES = ("open", "claimed")
+
+
+@dataclass(frozen=True)
+class ContactSummary:
+    added: int = 0
+    updated: int = 0
+    merged: int = 0
+    problems: tuple[Quarantined, ...] = ()
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """Queue figures over unique inquiries (threads), not raw messages."""
+
+    open_inquiries: int
+    open_messages: int
+    claimed: int
+    oldest_waiting_seconds: float | None
+    waiting_p50_seconds: float | None
+    waiting_p90_seconds: float | None
+    by_channel: dict[str, int] = field(default_factory=dict)
+    by_channel_count: dict[str, int] = field(default_factory=dict)
+    by_state: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "open_inquiries": self.open_inquiries,
+            "open_messages": self.open_messages,
+            "claimed": self.claimed,
+            "oldest_waiting_seconds": self.oldest_waiting_seconds,
+            "waiting_p50_seconds": self.waiting_p50_seconds,
+            "waiting_p90_seconds": self.waiting_p90_seconds,
+            "by_channel": self.by_channel,
+            "by_channel_count": self.by_channel_count,
+            "by_state": self.by_state,
+        }
+
+
+def read_contacts_csv(path: Path) -> Iterator[Contact | Quarantined]:
+    """Rows of a contact register CSV (fnr, aktor_id, name, phone, email); bad rows are quarantined."""
+    source = str(path)
+    required = ("fnr", "aktor_id", "name", "phone", "email")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            header = [h.strip().lower() for h in (reader.fieldnames or [])]
+            missing = [c for c in required if c not in header]
+            if missing:
+                yield Quarantined(source, "line 1", f"missing columns: {', '.join(missing)} "
+                                  f"(expected header {','.join(required)})")
+                return
+            for row in reader:
+                row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+                line = f"line {reader.line_num}"
+                fnr = row["fnr"]
+                if fnr and not fnr_is_valid(fnr):
+                    yield Quarantined(source, line, "fnr is not a valid national ID number (mod 11)")
+                    continue
+                if not (fnr or row["phone"] or row["email"]):
+                    yield Quarantined(source, line, "row has neither fnr, phone nor email")
+                    continue
+                if row["phone"] and normalise_phone(row["phone"]) is None:
+                    yield Quarantined(source, line, "phone is not a valid phone number")
+                    continue
+                yield Contact(fnr=fnr, aktor_id=row["aktor_id"], name=row["name"], phone=row["phone"],
+                              email=row["email"])
+    except UnicodeDecodeError as exc:
+        yield Quarantined(source, f"byte {exc.start}", "file is not valid UTF-8")
+
+
+class Store:
+    """flerkanal's database. Construct with an engine (or :meth:`open` with a URL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, create: bool = True) -> Store:
+        store = cls(make_engine(url))
+        if create:
+            store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # -- ingest ---------------------------------------------------------------------------------
+    def ingest(
+        self,
+        items: Iterable[IncomingMessage | Quarantined],
+        *,
+        matcher: Matcher | None = None,
+        source: str = "",
+        batch_size: int = 2000,
+        progress: Callable[[int], None] | None = None,
+        clean: Callable[[IncomingMessage], str] | None = None,
+    ) -> IngestSummary:
+        """Store items in batches, each batch one transaction; returns what happened per channel."""
+        summary = IngestSummary()
+        matcher = matcher or StructuralMatcher()
+        batch: list[IncomingMessage | Quarantined] = []
+
+        def flush() -> None:
+            if not batch:
+                return
+            part = IngestSummary()
+            with self.engine.begin() as conn:
+                MessageWriter(conn, matcher, source=source, clean=clean).write(batch, part)
+            summary.merge(part)
+            if progress:
+                progress(len(batch))
+            batch.clear()
+
+        for item in items:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+        return summary
+
+    # -- contacts -------------------------------------------------------------------------------
+    def import_contacts(self, contacts: Iterable[Contact | Quarantined]) -> ContactSummary:
+        added = updated = merged = 0
+        problems: list[Quarantined] = []
+        with self.engine.begin() as conn:
+            for c in contacts:
+                if isinstance(c, Quarantined):
+                    problems.append(c)
+                    continue
+                idents: list[tuple[str, str]] = []
+                if c.fnr:
+                    idents.append((IdentityKind.FNR.value, c.fnr))
+                if c.aktor_id:
+                    idents.append((IdentityKind.AKTOR_ID.value, c.aktor_id))
+                phone = normalise_phone(c.phone) if c.phone else None
+                if phone:
+                    idents.append((IdentityKind.PHONE.value, phone))
+                email = normalise_email(c.email) if c.email else None
+                if email:
+                    idents.append((IdentityKind.EMAIL.value, email))
+                pid = None
+                if c.fnr:
+                    pid = conn.execute(select(T_PERSON.c.id).where(T_PERSON.c.fnr == c.fnr)).scalar_one_or_none()
+                if pid is None:
+                    # An address seen before the register was loaded: that auto-created person is this one.
+                    for kind, value in idents:
+                        row = conn.execute(
+                            select(T_PERSON.c.id, T_PERSON.c.in_register)
+                            .join(T_IDENT, T_IDENT.c.person_id == T_PERSON.c.id)
+                            .where(T_IDENT.c.kind == kind, T_IDENT.c.value == value)
+                        ).first()
+                        if row is not None and not row.in_register:
+                            pid = row.id
+                            break
+                values = {"name": c.name, "fnr": c.fnr or None, "aktor_id": c.aktor_id or None,
+                          "in_register": True}
+                if pid is None:
+                    pid = int(conn.execute(insert(T_PERSON).values(
+                        **values, age_group="", language="", interpreter=False, digital_skills="",
+                        preferred_channel="", notes="", meetings_held=0, open_conflict=False,
+                    )).inserted_primary_key[0])  # type: ignore[index]
+                    added += 1
+                else:
+                    conn.execute(update(T_PERSON).where(T_PERSON.c.id == pid).values(**values))
+                    updated += 1
+                for kind, value in idents:
+                    owner = conn.execute(
+                        select(T_IDENT.c.person_id).where(T_IDENT.c.kind == kind, T_IDENT.c.value == value)
+                    ).scalar_one_or_none()
+                    if owner is None:
+                        conn.execute(insert(T_IDENT).values(person_id=pid, kind=kind, value=value))
+                    elif owner != pid:
+                        owner_in_register = conn.execute(
+                            select(T_PERSON.c.in_register).where(T_PERSON.c.id == owner)).scalar_one()
+                        if owner_in_register:
+                            problems.append(Quarantined("contacts", c.name or "row",
+                                                        f"{kind} already belongs to another registered person"))
+                            continue
+                        _merge_person(conn, owner, pid)
+                        merged += 1
+        return ContactSummary(added, updated, merged, tuple(problems))
+
+    # -- queue ----------------------------------------------------------------------------------
+    def open_threads(self, *, limit: int = 100, offset: int = 0, claimed_by: str | None = None,
+                     unclaimed: bool = False, channel: str | None = None) -> list[Any]:
+        """Open inquiries in fair order: oldest first contact on any channel first, ties by arrival."""
+        q = select(T_THREAD).where(T_THREAD.c.state.in_(OPEN_STATES))
+        if claimed_by is not None:
+            q = q.where(T_THREAD.c.claimed_by == claimed_by)
+        if unclaimed:
+            q = q.where(T_THREAD.c.state == "open")
+        if channel:
+            q = q.where(T_THREAD.c.channels.contains(channel))
+        q = q.order_by(T_THREAD.c.first_contact, T_THREAD.c.id).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            threads = [thread_from_row(r) for r in conn.execute(q).mappings()]
+            pids = {t.person_id for t in threads if t.person_id is not None}
+            persons = {r["id"]: person_from_row(r) for r in conn.execute(
+                select(T_PERSON).where(T_PERSON.c.id.in_(pids))).mappings()} if pids else {}
+            previews: dict[int, str] = {}
+            tids = [t.id for t in threads]
+            if tids:
+                for r in conn.execute(
+                    select(T_MSG.c.thread_id, T_MSG.c.clean_body, T_MSG.c.subject, T_MSG.c.sender)
+                    .where(T_MSG.c.thread_id.in_(tids), T_MSG.c.direction == "in")
+                    .order_by(T_MSG.c.sent_at.desc())
+                ).mappings():
+                    previews.setdefault(r["thread_id"], r["clean_body"] or r["subject"])
+        return [QueueEntry(t, persons.get(t.person_id) if t.person_id else None, previews.get(t.id, ""))
+                for t in threads]
+
+    def thread(self, thread_id: int) -> ThreadView:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(T_THREAD).where(T_THREAD.c.id == thread_id)).mappings().first()
+            if row is None:
+                raise NotFoundError(f"no thread {thread_id}")
+            t = thread_from_row(row)
+            person = None
+            if t.person_id is not None:
+                prow = conn.execute(select(T_PERSON).where(T_PERSON.c.id == t.person_id)).mappings().first()
+                person = person_from_row(prow) if prow else None
+            msgs = tuple(message_from_row(r) for r in conn.execute(
+                select(T_MSG).where(T_MSG.c.thread_id == thread_id).order_by(T_MSG.c.sent_at, T_MSG.c.id)
+            ).mappings())
+        return ThreadView(t, person, msgs)
+
+    def match_reasons(self, thread_id: int) -> dict[int, dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(T_MSG.c.id, T_MSG.c.match_score, T_MSG.c.match_reason)
+                                .where(T_MSG.c.thread_id == thread_id)).all()
+        out: dict[int, dict[str, Any]] = {}
+        for mid, score, reason in rows:
+            try:
+                parsed = json.loads(reason) if reason else {}
+            except json.JSONDecodeError:
+                parsed = {"reason": reason}
+            out[mid] = {"score": score, **parsed}
+        return out
+
+    def stats(self, now: datetime | None = None) -> QueueStats:
+        now = now or datetime.now(UTC)
+        with self.engine.connect() as conn:
+            by_state: dict[str, int] = dict(conn.execute(select(T_THREAD.c.state, func.count()).group_by(T_THREAD.c.state)).all())
+            open_q = select(T_THREAD).where(T_THREAD.c.state.in_(OPEN_STATES))
+            agg = conn.execute(
+                select(func.count(), func.coalesce(func.sum(T_THREAD.c.inbound_count), 0),
+                       func.min(T_THREAD.c.first_contact)).where(T_THREAD.c.state.in_(OPEN_STATES))
+            ).one()
+            n, n_msgs, oldest = int(agg[0]), int(agg[1]), agg[2]
+            by_channels: dict[str, int] = dict(conn.execute(
+                select(T_THREAD.c.channels, func.count()).where(T_THREAD.c.state.in_(OPEN_STATES))
+                .group_by(T_THREAD.c.channels)).all())
+
+            def pct(p: float) -> float | None:
+                if n == 0:
+                    return None
+                # waiting time percentile p = first_contact at the (1-p) quantile, newest first
+                k = min(n - 1, int((1 - p) * n))
+                fc = conn.execute(open_q.with_only_columns(T_THREAD.c.first_contact)
+                                  .order_by(T_THREAD.c.first_contact.desc()).offset(k).limit(1)).scalar_one()
+                return (now - utc(fc)).total_seconds()
+
+            p50, p90 = pct(0.5), pct(0.9)
+        by_channel: Counter[str] = Counter()
+        by_count: Counter[str] = Counter()
+        for chans, count in by_channels.items():
+            parts = [c for c in (chans or "").split(",") if c]
+            for c in parts:
+                by_channel[c] += count
+            by_count[str(len(parts))] += count
+        return QueueStats(
+            open_inquiries=n,
+            open_messages=n_msgs,
+            claimed=int(by_state.get("claimed", 0)),
+            oldest_waiting_seconds=(now - utc(oldest)).total_seconds() if oldest is not None else None,
+            waiting_p50_seconds=p50,
+            waiting_p90_seconds=p90,
+            by_channel=dict(sorted(by_channel.items())),
+            by_channel_count=dict(sorted(by_count.items())),
+            by_state={k: int(v) for k, v in sorted(by_state.items())},
+        )
+
+    # -- claims -----------------------------------------------------------------------------------
+    def claim(self, thread_id: int, user: str) -> None:
+        """Claim an open thread for ``user``. Exactly one of two concurrent claims wins."""
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(T_THREAD)
+                .where(T_THREAD.c.id == thread_id, T_THREAD.c.state == "open")
+                .values(state="claimed", claimed_by=user, claimed_at=now)
+            )
+            if res.rowcount != 1:
+                row = conn.execute(select(T_THREAD.c.state, T_THREAD.c.claimed_by)
+                                   .where(T_THREAD.c.id == thread_id)).first()
+                if row is None:
+                    raise NotFoundError(f"no thread {thread_id}")
+                if row.state == "claimed":
+                    raise ConflictError(f"thread {thread_id} is already claimed by {row.claimed_by}")
+                raise ConflictError(f"thread {thread_id} is {row.state}, not open")
+            _audit(conn, user, "claim", thread_id)
+
+    def claim_next(self, user: str) -> int | None:
+        """Claim the first open thread in fair order; on PostgreSQL with FOR UPDATE SKIP LOCKED."""
+        now = datetime.now(UTC)
+        for _attempt in range(50):
+            with self.engine.begin() as conn:
+                q = (select(T_THREAD.c.id).where(T_THREAD.c.state == "open")
+                     .order_by(T_THREAD.c.first_contact, T_THREAD.c.id).limit(1))
+                if conn.dialect.name == "postgresql":
+                    q = q.with_for_update(skip_locked=True)
+                tid = conn.execute(q).scalar_one_or_none()
+                if tid is None:
+                    return None
+                res = conn.execute(update(T_THREAD).where(T_THREAD.c.id == tid, T_THREAD.c.state == "open")
+                                   .values(state="claimed", claimed_by=user, claimed_at=now))
+                if res.rowcount == 1:
+                    _audit(conn, user, "claim", tid)
+                    return int(tid)
+        raise ConflictError("could not claim a thread: every attempt lost a race")
+
+    def release(self, thread_id: int, user: str) -> None:
+        with self.engine.begin() as conn:
+            res = conn.execute(update(T_THREAD).where(
+                T_THREAD.c.id == thread_id, T_THREAD.c.state == "claimed", T_THREAD.c.claimed_by == user,
+            ).values(state="open", claimed_by="", claimed_at=None))
+            if res.rowcount != 1:
+                raise ConflictError(f"thread {thread_id} is not claimed by {user}")
+            _audit(conn, user, "release", thread_id)
+
+    def set_state(self, thread_id: int, state: ThreadState, user: str) -> None:
+        with self.engine.begin() as conn:
+            res = conn.execute(update(T_THREAD).where(T_THREAD.c.id == thread_id).values(state=state.value))
+            if res.rowcount != 1:
+                raise NotFoundError(f"no thread {thread_id}")
+            _audit(conn, user, state.value, thread_id)
+
+    # -- audit, quarantine, cursors ---------------------------------------------------------------------
+    def audit(self, user: str, action: str, thread_id: int | None = None, **detail: Any) -> None:
+        with self.engine.begin() as conn:
+            _audit(conn, user, action, thread_id, **detail)
+
+    def audit_events(self, *, thread_id: int | None = None, user: str | None = None,
+                     limit: int = 1000) -> list[dict[str, Any]]:
+        q = select(T_AUDIT).order_by(T_AUDIT.c.at, T_AUDIT.c.id).limit(limit)
+        if thread_id is not None:
+            q = q.where(T_AUDIT.c.thread_id == thread_id)
+        if user is not None:
+            q = q.where(T_AUDIT.c.user == user)
+        with self.engine.connect() as conn:
+            return [dict(r) | {"at": utc(r["at"])} for r in conn.execute(q).mappings()]
+
+    def quarantined(self, limit: int = 1000) -> list[Quarantined]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(T_QUAR).order_by(T_QUAR.c.id).limit(limit)).mappings().all()
+        return [Quarantined(r["source"], r["position"], r["reason"], r["raw"], r["channel"]) for r in rows]
+
+    def get_cursor(self, name: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(T_CURSOR.c.value).where(T_CURSOR.c.name == name)).scalar_one_or_none()
+
+    def set_cursor(self, name: str, value: str) -> None:
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            res = conn.execute(update(T_CURSOR).where(T_CURSOR.c.name == name).values(value=value, updated_at=now))
+            if res.rowcount == 0:
+                conn.execute(insert(T_CURSOR).values(name=name, value=value, updated_at=now))
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                "messages": conn.execute(select(func.count()).select_from(T_MSG)).scalar_one(),
+                "threads": conn.execute(select(func.count()).select_from(T_THREAD)).scalar_one(),
+                "persons": conn.execute(select(func.count()).select_from(T_PERSON)).scalar_one(),
+                "quarantined": conn.execute(select(func.count()).select_from(T_QUAR)).scalar_one(),
+            }
+
+    def check(self) -> None:
+        """Raise StorageError with a helpful message when the database cannot be reached."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(1))
+        except OperationalError as exc:
+            raise StorageError(f"cannot reach the database {self.engine.url.render_as_string(hide_password=True)}"
+                               f" ({type(exc.orig).__name__})") from exc
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    thread: Any
+    person: Any
+    preview: str
+
+
+def _audit(conn: Any, user: str, action: str, thread_id: int | None = None, **detail: Any) -> None:
+    conn.execute(insert(T_AUDIT).values(at=datetime.now(UTC), user=user, action=action, thread_id=thread_id,
+                                        person_id=None, detail=json.dumps(detail, default=str) if detail else ""))
+
+
+def _merge_person(conn: Any, old: int, new: int) -> None:
+    """Move everything of an auto-created person onto a registered one."""
+    conn.execute(update(T_MSG).where(T_MSG.c.person_id == old).values(person_id=new))
+    conn.execute(update(T_THREAD).where(T_THREAD.c.person_id == old).values(person_id=new))
+    conn.execute(update(T_IDENT).where(T_IDENT.c.person_id == old).values(person_id=new))
+    conn.execute(delete(T_PERSON).where(T_PERSON.c.id == old))
+
+
+__all__ = ["ContactSummary", "QueueEntry", "QueueStats", "Store", "read_contacts_csv", "refresh_threads"]

@@ -1,0 +1,383 @@
+"""Storing incoming messages: idempotent, batched, and threaded by the configured matcher.
+
+One batch is one transaction: either every message of the batch is stored with its thread, or none
+is. A message whose (channel, provider key) is already stored is counted as present and skipped, so
+importing the same file twice, or a connector re-reading a page after a crash, stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from inbox.domain import (
+    Channel,
+    Direction,
+    Identity,
+    IdentityKind,
+    IncomingMessage,
+    Quarantined,
+    content_hash,
+)
+from inbox.identity import identity_for_address
+from inbox.matching import CandidateMessage, MatchDecision, Matcher
+from inbox.storage.convert import utc
+from inbox.storage.tables import IdentityRow, MessageRow, PersonRow, QuarantineRow, ThreadRow
+from inbox.text import clean_text
+
+T_MSG = MessageRow.__table__  # type: ignore[attr-defined]
+T_THREAD = ThreadRow.__table__  # type: ignore[attr-defined]
+T_PERSON = PersonRow.__table__  # type: ignore[attr-defined]
+T_IDENT = IdentityRow.__table__  # type: ignore[attr-defined]
+T_QUAR = QuarantineRow.__table__  # type: ignore[attr-defined]
+
+_CHUNK = 400  # bound parameters per IN (...) query, well under SQLite's limit
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest did, per channel."""
+
+    new: Counter[str] = field(default_factory=Counter)
+    present: Counter[str] = field(default_factory=Counter)
+    quarantined: Counter[str] = field(default_factory=Counter)
+    threads_created: int = 0
+    problems: list[Quarantined] = field(default_factory=list)
+    stored_keys: list[str] = field(default_factory=list)
+
+    def merge(self, other: IngestSummary) -> None:
+        self.new.update(other.new)
+        self.present.update(other.present)
+        self.quarantined.update(other.quarantined)
+        self.threads_created += other.threads_created
+        self.problems.extend(other.problems)
+        self.stored_keys.extend(other.stored_keys)
+
+    def as_dict(self) -> dict[str, Any]:
+        channels = sorted(set(self.new) | set(self.present) | set(self.quarantined))
+        return {
+            "new": sum(self.new.values()),
+            "already_present": sum(self.present.values()),
+            "quarantined": sum(self.quarantined.values()),
+            "threads_created": self.threads_created,
+            "by_channel": {
+                c: {"new": self.new[c], "already_present": self.present[c], "quarantined": self.quarantined[c]}
+                for c in channels
+            },
+        }
+
+
+def person_identity(msg: IncomingMessage) -> list[Identity]:
+    """Identities that tie a message to its citizen (the sender inbound, the recipient outbound)."""
+    ids = list(msg.identities)
+    address = msg.sender if msg.direction == Direction.IN else msg.recipient
+    ident = identity_for_address(msg.channel.value, address)
+    if ident is not None:
+        ids.append(ident)
+    return ids
+
+
+def _chunks(seq: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]], index: list[str]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(postgresql.insert(table).on_conflict_do_nothing(index_elements=index), rows)
+    elif conn.dialect.name == "sqlite":
+        conn.execute(sqlite.insert(table).on_conflict_do_nothing(index_elements=index), rows)
+    else:  # other dialects: one by one, skipping what is there
+        for row in rows:
+            cond = and_(*(table.c[k] == row[k] for k in index))
+            if conn.execute(select(func.count()).select_from(table).where(cond)).scalar_one() == 0:
+                conn.execute(insert(table), [row])
+
+
+class _BatchContext:
+    """The MatchContext for one batch: the database plus what this batch has assigned so far."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.key_thread: dict[str, int] = {}
+        self.conv_thread: dict[tuple[str, str], int] = {}
+        self.pending: dict[int, list[CandidateMessage]] = {}  # person → this batch's messages
+        self.thread_state: dict[int, str] = {}
+
+    def thread_of_message(self, key: str) -> int | None:
+        if key in self.key_thread:
+            return self.key_thread[key]
+        channel, _, pkey = key.partition(":")
+        tid = self.conn.execute(
+            select(T_MSG.c.thread_id).where(T_MSG.c.channel == channel, T_MSG.c.provider_key == pkey)
+        ).scalar_one_or_none()
+        return int(tid) if tid is not None else None
+
+    def thread_of_conversation(self, channel: Channel, conversation: str) -> int | None:
+        ck = (channel.value, conversation)
+        if ck in self.conv_thread:
+            return self.conv_thread[ck]
+        tid = self.conn.execute(
+            select(T_MSG.c.thread_id)
+            .where(T_MSG.c.channel == channel.value, T_MSG.c.conversation == conversation)
+            .order_by(T_MSG.c.sent_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if tid is not None:
+            self.conv_thread[ck] = int(tid)
+        return int(tid) if tid is not None else None
+
+    def recent_messages(self, person_id: int, since: datetime, until: datetime) -> list[CandidateMessage]:
+        rows = self.conn.execute(
+            select(
+                T_MSG.c.id, T_MSG.c.thread_id, T_MSG.c.person_id, T_MSG.c.channel, T_MSG.c.provider_key,
+                T_MSG.c.direction, T_MSG.c.sent_at, T_MSG.c.subject, T_MSG.c.clean_body, T_THREAD.c.state,
+            )
+            .join(T_THREAD, T_THREAD.c.id == T_MSG.c.thread_id)
+            .where(T_MSG.c.person_id == person_id, T_MSG.c.sent_at >= utc(since), T_MSG.c.sent_at <= utc(until))
+            .order_by(T_MSG.c.sent_at, T_MSG.c.id)
+        ).mappings()
+        out = [
+            CandidateMessage(
+                message_id=r["id"], thread_id=r["thread_id"], person_id=r["person_id"],
+                key=f"{r['channel']}:{r['provider_key']}", channel=Channel(r["channel"]),
+                direction=Direction(r["direction"]), sent_at=utc(r["sent_at"]), subject=r["subject"],
+                clean_body=r["clean_body"], thread_state=self.thread_state.get(r["thread_id"], r["state"]),
+            )
+            for r in rows
+        ]
+        out.extend(m for m in self.pending.get(person_id, []) if since <= m.sent_at <= until)
+        out.sort(key=lambda m: (m.sent_at, m.message_id))
+        return out
+
+
+class MessageWriter:
+    """Writes batches of parsed items into the store."""
+
+    def __init__(self, conn: Connection, matcher: Matcher, *, source: str = "",
+                 clean: Callable[[IncomingMessage], str] | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
+        self.conn = conn
+        self.matcher = matcher
+        self.source = source
+        self.clean = clean or (lambda m: clean_text(m.body, email=m.channel == Channel.EMAIL))
+        self.now = now or (lambda: datetime.now(UTC))
+
+    # -- quarantine ---------------------------------------------------------------------------
+    def quarantine(self, items: Sequence[Quarantined], summary: IngestSummary) -> None:
+        now = self.now()
+        rows = [
+            {
+                "fingerprint": content_hash(q.source, q.position, q.reason, q.raw),
+                "source": q.source, "position": q.position, "reason": q.reason,
+                "channel": q.channel, "raw": q.raw, "created_at": now,
+            }
+            for q in items
+        ]
+        _insert_ignore(self.conn, T_QUAR, rows, ["fingerprint"])
+        for q in items:
+            summary.quarantined[q.channel or "unknown"] += 1
+            summary.problems.append(q)
+
+    # -- persons --------------------------------------------------------------------------------
+    def _resolve_persons(self, msgs: Sequence[IncomingMessage]) -> dict[str, int | None]:
+        """Map each message key to a person id, creating persons for unknown addresses."""
+        wanted: dict[tuple[str, str], None] = {}
+        per_msg: dict[str, list[Identity]] = {}
+        for m in msgs:
+            ids = person_identity(m)
+            per_msg[m.key] = ids
+            for i in ids:
+                wanted[(i.kind.value, i.value)] = None
+        known: dict[tuple[str, str], int] = {}
+        for kind in {k for k, _ in wanted}:
+            values = [v for k, v in wanted if k == kind]
+            for chunk in _chunks(values):
+                for pid, value in self.conn.execute(
+                    select(T_IDENT.c.person_id, T_IDENT.c.value).where(
+                        T_IDENT.c.kind == kind, T_IDENT.c.value.in_(chunk))
+                ):
+                    known[(kind, value)] = pid
+        out: dict[str, int | None] = {}
+        for m in msgs:
+            ids = per_msg[m.key]
+            pid = next((known[(i.kind.value, i.value)] for i in ids if (i.kind.value, i.value) in known), None)
+            if pid is None and ids:
+                pid = self._create_person(m, ids)
+            if pid is not None:
+                missing = [i for i in ids if (i.kind.value, i.value) not in known]
+                self._add_identities(pid, missing)
+                for i in ids:
+                    known.setdefault((i.kind.value, i.value), pid)
+            out[m.key] = pid
+        return out
+
+    def _create_person(self, m: IncomingMessage, ids: list[Identity]) -> int:
+        fnr = next((i.value for i in ids if i.kind == IdentityKind.FNR), None)
+        aktor = next((i.value for i in ids if i.kind == IdentityKind.AKTOR_ID), None)
+        name = (m.sender_name if m.direction == Direction.IN else "") or ids[0].value
+        res = self.conn.execute(
+            insert(T_PERSON).values(name=name, fnr=fnr, aktor_id=aktor, in_register=False, age_group="",
+                                    language="", interpreter=False, digital_skills="", preferred_channel="",
+                                    notes="", meetings_held=0, open_conflict=False)
+        )
+        return int(res.inserted_primary_key[0])  # type: ignore[index]
+
+    def _add_identities(self, person_id: int, ids: list[Identity]) -> None:
+        _insert_ignore(self.conn, T_IDENT,
+                       [{"person_id": person_id, "kind": i.kind.value, "value": i.value} for i in ids],
+                       ["kind", "value"])
+
+    # -- messages -------------------------------------------------------------------------------
+    def _existing_keys(self, msgs: Sequence[IncomingMessage]) -> set[str]:
+        found: set[str] = set()
+        by_channel: dict[str, list[str]] = {}
+        for m in msgs:
+            by_channel.setdefault(m.channel.value, []).append(m.provider_key)
+        for channel, keys in by_channel.items():
+            for chunk in _chunks(keys):
+                for (pk,) in self.conn.execute(
+                    select(T_MSG.c.provider_key).where(T_MSG.c.channel == channel, T_MSG.c.provider_key.in_(chunk))
+                ):
+                    found.add(f"{channel}:{pk}")
+        return found
+
+    def write(self, items: Sequence[IncomingMessage | Quarantined], summary: IngestSummary) -> None:
+        """Store one batch (the caller holds the transaction)."""
+        bad = [i for i in items if isinstance(i, Quarantined)]
+        if bad:
+            self.quarantine(bad, summary)
+        msgs = [i for i in items if isinstance(i, IncomingMessage)]
+        if not msgs:
+            return
+        existing = self._existing_keys(msgs)
+        fresh: list[IncomingMessage] = []
+        seen: set[str] = set()
+        for m in msgs:
+            if m.key in existing or m.key in seen:
+                summary.present[m.channel.value] += 1
+            else:
+                seen.add(m.key)
+                fresh.append(m)
+        if not fresh:
+            return
+        fresh.sort(key=lambda m: (m.sent_at, m.key))
+        persons = self._resolve_persons(fresh)
+        ctx = _BatchContext(self.conn)
+        now = self.now()
+        rows: list[dict[str, Any]] = []
+        touched: set[int] = set()
+        for seq, m in enumerate(fresh):
+            clean = self.clean(m)
+            pid = persons[m.key]
+            decision = self.matcher.assign(m, clean, pid, ctx)
+            tid = decision.thread_id
+            if tid is None:
+                tid = self._new_thread(pid, m, now)
+                summary.threads_created += 1
+            touched.add(tid)
+            ctx.key_thread[m.key] = tid
+            if m.conversation:
+                ctx.conv_thread[(m.channel.value, m.conversation)] = tid
+            row = self._row(m, clean, tid, pid, decision, now)
+            rows.append(row)
+            if pid is not None:
+                ctx.pending.setdefault(pid, []).append(CandidateMessage(
+                    message_id=-(seq + 1), thread_id=tid, person_id=pid, key=m.key, channel=m.channel,
+                    direction=m.direction, sent_at=utc(m.sent_at), subject=m.subject, clean_body=clean,
+                    thread_state=ctx.thread_state.get(tid, "open"),
+                ))
+            summary.new[m.channel.value] += 1
+            summary.stored_keys.append(m.key)
+        self.conn.execute(insert(T_MSG), rows)
+        refresh_threads(self.conn, sorted(touched))
+
+    def _new_thread(self, person_id: int | None, m: IncomingMessage, now: datetime) -> int:
+        res = self.conn.execute(
+            insert(T_THREAD).values(
+                person_id=person_id, state="open", first_contact=utc(m.sent_at), last_activity=utc(m.sent_at),
+                claimed_by="", channels=m.channel.value, message_count=0, inbound_count=0,
+                created_seq=0,
+            )
+        )
+        return int(res.inserted_primary_key[0])  # type: ignore[index]
+
+    def _row(self, m: IncomingMessage, clean: str, tid: int, pid: int | None, d: MatchDecision,
+             now: datetime) -> dict[str, Any]:
+        return {
+            "thread_id": tid, "person_id": pid, "channel": m.channel.value, "provider_key": m.provider_key,
+            "direction": m.direction.value, "sent_at": utc(m.sent_at), "received_at": now, "sender": m.sender,
+            "recipient": m.recipient, "sender_name": m.sender_name, "subject": m.subject,
+            "conversation": m.conversation, "in_reply_to": m.in_reply_to,
+            "references": " ".join(m.references), "body": m.body, "clean_body": clean, "raw": m.raw,
+            "attachments": json.dumps([{"name": a.name, "type": a.content_type, "size": a.size}
+                                       for a in m.attachments]) if m.attachments else "",
+            "status": m.status, "source": self.source, "match_score": d.score,
+            "match_reason": json.dumps({"reason": d.reason, "evidence": d.evidence}, default=str,
+                                       ensure_ascii=False),
+        }
+
+
+def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
+    """Recompute the maintained columns of threads from their messages, and their state.
+
+    first_contact is the earliest inbound message (the fair order's key); state moves to answered when
+    the office wrote after the last inbound message, back to open when the citizen wrote again.
+    """
+    for chunk in _chunks(list(thread_ids)):
+        agg = conn.execute(
+            select(
+                T_MSG.c.thread_id,
+                func.min(T_MSG.c.sent_at).label("first_any"),
+                func.max(T_MSG.c.sent_at).label("last_any"),
+                func.min(T_MSG.c.sent_at).filter(T_MSG.c.direction == "in").label("first_in"),
+                func.max(T_MSG.c.sent_at).filter(T_MSG.c.direction == "in").label("last_in"),
+                func.max(T_MSG.c.sent_at).filter(T_MSG.c.direction == "out").label("last_out"),
+                func.count().label("n"),
+                func.count().filter(T_MSG.c.direction == "in").label("n_in"),
+            )
+            .where(T_MSG.c.thread_id.in_(chunk))
+            .group_by(T_MSG.c.thread_id)
+        ).mappings().all()
+        chans: dict[int, set[str]] = {}
+        for tid, ch in conn.execute(
+            select(T_MSG.c.thread_id, T_MSG.c.channel).where(T_MSG.c.thread_id.in_(chunk)).distinct()
+        ):
+            chans.setdefault(tid, set()).add(ch)
+        states: dict[int, str] = dict(conn.execute(select(T_THREAD.c.id, T_THREAD.c.state).where(T_THREAD.c.id.in_(chunk))).all())
+        present = {a["thread_id"] for a in agg}
+        for a in agg:
+            tid = a["thread_id"]
+            last_in = a["last_in"] and utc(a["last_in"])
+            last_out = a["last_out"] and utc(a["last_out"])
+            state = states.get(tid, "open")
+            if last_in is None or (last_out is not None and last_out >= last_in):
+                if state in ("open", "claimed"):
+                    state = "answered"
+            elif state in ("answered", "closed"):
+                state = "open"
+            conn.execute(
+                update(T_THREAD).where(T_THREAD.c.id == tid).values(
+                    first_contact=a["first_in"] or a["first_any"], last_activity=a["last_any"],
+                    last_inbound=a["last_in"], last_outbound=a["last_out"], message_count=a["n"],
+                    inbound_count=a["n_in"], channels=",".join(sorted(chans.get(tid, set()))), state=state,
+                )
+            )
+        # A thread left without messages (all split or merged away) is closed.
+        empty = [t for t in chunk if t not in present]
+        if empty:
+            conn.execute(update(T_THREAD).where(T_THREAD.c.id.in_(empty)).values(
+                state="closed", message_count=0, inbound_count=0, channels=""))
+
+
+__all__ = ["IngestSummary", "MessageWriter", "person_identity", "refresh_threads"]

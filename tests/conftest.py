@@ -1,0 +1,71 @@
+"""Shared fixtures: a fresh store per test on SQLite and on PostgreSQL.
+
+PostgreSQL tests never skip: when the server is missing they fail, with a message that says how to
+start it. Each PostgreSQL test gets a schema of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from inbox.storage.repository import Store
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DEV = SHARED / "data" / "dedup-dev"
+POSTGRES_URL = os.environ.get("FLERKANAL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_schema_url() -> Iterator[str]:
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.fail(f"PostgreSQL is required for this test and is not reachable at {POSTGRES_URL} "
+                    f"({type(exc.orig).__name__}). Start it (pg_ctlcluster 15 main start) or set "
+                    "FLERKANAL_TEST_POSTGRES.", pytrace=False)
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'inbox.db'}"
+    else:
+        yield from _postgres_schema_url()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    yield from _postgres_schema_url()
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = Store.open(db_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def dev_dir() -> Path:
+    if not DEV.is_dir():
+        pytest.fail(f"the shared dev data is missing at {DEV}", pytrace=False)
+    return DEV

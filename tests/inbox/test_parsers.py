@@ -1,0 +1,146 @@
+"""Readers: good records parse, bad ones are quarantined with file, position and reason."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from inbox.domain import Channel, Direction, IncomingMessage, Quarantined
+from inbox.identity import find_fnrs, fnr_is_valid, mask_fnrs, normalise_email, normalise_phone
+from inbox.parsers import Format, detect_format, read_any
+from inbox.text import clean_text, html_to_text
+
+
+def _split(items: list[IncomingMessage | Quarantined]) -> tuple[list[IncomingMessage], list[Quarantined]]:
+    return ([i for i in items if isinstance(i, IncomingMessage)], [i for i in items if isinstance(i, Quarantined)])
+
+
+def test_formats_are_detected_from_content_not_names(dev_dir: Path, tmp_path: Path) -> None:
+    for name, fmt in (("sms.json", Format.TWILIO_JSON), ("mail.mbox", Format.MBOX),
+                      ("dialog.json", Format.DIALOG_JSON)):
+        renamed = tmp_path / f"export-{fmt.value}.dat"
+        renamed.write_bytes((dev_dir / name).read_bytes())
+        assert detect_format(renamed) == fmt
+
+
+def test_twilio_page_fields(dev_dir: Path) -> None:
+    good, bad = _split(list(read_any(dev_dir / "sms.json")))
+    assert bad == []
+    assert len(good) == 95
+    m = good[0]
+    assert m.channel == Channel.SMS and m.provider_key.startswith("SM")
+    assert m.sent_at.tzinfo is not None
+    assert {x.direction for x in good} == {Direction.IN, Direction.OUT}
+
+
+def test_twilio_entries_missing_fields_are_quarantined(tmp_path: Path) -> None:
+    page = {"messages": [
+        {"sid": "SM" + "a" * 32, "body": "ok", "from": "+4791234567", "to": "+4759446000",
+         "direction": "inbound", "date_sent": "Wed, 28 Oct 2026 16:05:00 +0000"},
+        {"sid": "SM" + "b" * 32, "from": "+4791234567", "to": "+4759446000", "direction": "inbound",
+         "date_sent": "Wed, 28 Oct 2026 16:05:00 +0000"},
+        {"sid": "SM" + "c" * 32, "body": "x", "from": "+4791234567", "to": "+4759446000",
+         "direction": "inbound", "date_sent": "yesterday"},
+        "not an object",
+    ], "next_page_uri": None}
+    f = tmp_path / "page.json"
+    f.write_text(json.dumps(page), encoding="utf-8")
+    good, bad = _split(list(read_any(f)))
+    assert [m.provider_key[2] for m in good] == ["a"]
+    assert [(q.position, q.reason) for q in bad] == [
+        ("messages[1]", "missing field 'body'"),
+        ("messages[2]", "field 'date_sent' is not an RFC 2822 date"),
+        ("messages[3]", "entry should be an object, got str"),
+    ]
+    assert all(q.source == str(f) for q in bad)
+
+
+def test_truncated_json_is_quarantined_with_its_position(tmp_path: Path) -> None:
+    f = tmp_path / "dialog.json"
+    f.write_text('[{"fnr": "14839109602", "dialoger": [{"henvendelser": [', encoding="utf-8")
+    (q,) = list(read_any(f))
+    assert isinstance(q, Quarantined)
+    assert q.position.startswith("line 1 column")
+    assert "invalid JSON" in q.reason
+
+
+def test_dialog_wrong_types_quarantine_only_that_message(dev_dir: Path, tmp_path: Path) -> None:
+    data = json.loads((dev_dir / "dialog.json").read_text(encoding="utf-8"))
+    data[0]["dialoger"][0]["henvendelser"][0]["tekst"] = 42
+    data[0]["dialoger"][0]["henvendelser"][1]["avsender"] = "ROBOT"
+    f = tmp_path / "d.json"
+    f.write_text(json.dumps(data), encoding="utf-8")
+    good, bad = _split(list(read_any(f)))
+    assert len(good) == 95
+    assert [q.reason for q in bad] == ["field 'tekst' should be a string",
+                                       "field 'avsender' should be BRUKER or VEILEDER"]
+    assert bad[0].position == "[0].dialoger[0].henvendelser[0]"
+
+
+def test_dialog_messages_carry_the_citizens_identity(dev_dir: Path) -> None:
+    good, _ = _split(list(read_any(dev_dir / "dialog.json")))
+    first = good[0]
+    assert first.conversation
+    assert {i.kind.value for i in first.identities} == {"fnr", "aktor_id"}
+
+
+MAIL_OK = (b"From: Kari <kari@example.no>\nTo: nav@nav.no\nSubject: Hei\nDate: Mon, 07 Sep 2026 09:15:00 +0200\n"
+           b"Message-ID: <ok1@x>\nContent-Type: text/plain; charset=utf-8\n\nHei, kort sp\xc3\xb8rsm\xc3\xa5l.\n")
+
+
+def test_mbox_bad_mail_is_quarantined_and_the_rest_goes_through(tmp_path: Path) -> None:
+    no_date = MAIL_OK.replace(b"Date: Mon, 07 Sep 2026 09:15:00 +0200\n", b"").replace(b"ok1", b"ok2")
+    wrong_charset = MAIL_OK.replace(b"charset=utf-8", b"charset=klingon").replace(b"ok1", b"ok3")
+    f = tmp_path / "m.mbox"
+    f.write_bytes(b"From x Mon Sep  7 09:15:00 2026\n" + MAIL_OK + b"\nFrom x Mon Sep  7 09:15:00 2026\n" + no_date
+                  + b"\nFrom x Mon Sep  7 09:15:00 2026\n" + wrong_charset)
+    good, bad = _split(list(read_any(f)))
+    assert [m.provider_key for m in good] == ["<ok1@x>", "<ok3@x>"]
+    assert "spørsmål" in good[1].body  # undecodable charset falls back, nothing lost
+    assert len(bad) == 1
+    assert bad[0].position == "message 2 (line 11)"
+    assert bad[0].reason == "missing or unreadable Date header"
+
+
+def test_mail_without_message_id_gets_a_stable_content_key(tmp_path: Path) -> None:
+    f = tmp_path / "one.eml"
+    f.write_bytes(MAIL_OK.replace(b"Message-ID: <ok1@x>\n", b"X-Other: 1\nMessage-ID:\n"))
+    a = [i for i in read_any(f) if isinstance(i, IncomingMessage)]
+    b = [i for i in read_any(f) if isinstance(i, IncomingMessage)]
+    assert a[0].provider_key == b[0].provider_key
+    assert a[0].provider_key.startswith("<sha256-")
+
+
+def test_html_only_mail_becomes_text_without_scripts() -> None:
+    text = html_to_text("<html><script>alert('x')</script><p>Hei <b>Nav</b></p><p>Når kommer pengene?</p></html>")
+    assert "alert" not in text
+    assert "Hei Nav" in text and "Når kommer pengene?" in text
+
+
+def test_clean_text_drops_quotes_and_signatures() -> None:
+    body = ("Takk for svaret. Når kommer pengene?\n\nMed vennlig hilsen\nKari Nordmann\n+47 912 34 567\n\n"
+            "tor. 10. sep. 2026 kl. 10:12 skrev Nav <nav@nav.no>:\n> Hei Kari,\n> svaret er ja.\n")
+    assert clean_text(body, email=True) == "Takk for svaret. Når kommer pengene?"
+    outlook = "Hei igjen\n\nFra: Nav Grünerløkka\nSendt: 9. september 2026 07:51\nTil: Kari\nEmne: Svar\n\nGammel tekst"
+    assert clean_text(outlook, email=True) == "Hei igjen"
+    assert clean_text("hei\nmvh kari") == "hei"
+
+
+def test_identity_helpers() -> None:
+    assert normalise_phone("+47 912 34 567") == "+4791234567"
+    assert normalise_phone("91234567") == "+4791234567"
+    assert normalise_phone("not a phone") is None
+    assert normalise_email(" Kari@Example.NO ") == "kari@example.no"
+    assert fnr_is_valid("14839109602")
+    assert not fnr_is_valid("14839109603")
+    assert find_fnrs("fnr. 148391 09602, konto 1234.56.78901") == ["14839109602"]
+    assert mask_fnrs("mitt fnr er 14839109602") == "mitt fnr er <fnr>"
+
+
+def test_timestamps_are_timezone_aware(dev_dir: Path) -> None:
+    for f in ("sms.json", "mail.mbox", "dialog.json"):
+        for m in read_any(dev_dir / f):
+            assert isinstance(m, IncomingMessage)
+            assert m.sent_at.tzinfo is not None
+            assert m.sent_at < datetime(2027, 1, 1, tzinfo=UTC)
