@@ -218,6 +218,7 @@ class SentenceTransformerEmbedder:
         start = time.perf_counter()
         from sentence_transformers import SentenceTransformer
 
+        _quiet_model_loading()
         import_seconds = time.perf_counter() - start
         start = time.perf_counter()
         st = SentenceTransformer(source, **kwargs)
@@ -258,6 +259,23 @@ class SentenceTransformerEmbedder:
 # --------------------------------------------------------------------------------------------------
 # Test and fallback embedder
 # --------------------------------------------------------------------------------------------------
+
+
+def _quiet_model_loading() -> None:
+    """No progress bars or chatty notices on stderr while a model loads (they would break a TUI and
+    clutter JSON output); errors still come through. (sentence-transformers warns about the e5 model's
+    own default prompt on every load: expected here, so not shown.)"""
+    import logging
+
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    logging.getLogger("sentence_transformers").setLevel(logging.ERROR)
+    logging.getLogger("transformers").setLevel(logging.WARNING)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    except ImportError:  # pragma: no cover - transformers always comes with sentence-transformers
+        pass
 
 
 class HashingEmbedder:

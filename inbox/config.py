@@ -49,3 +49,10 @@ class Settings(BaseSettings):
 
     batch_size: int = 2000
     """Messages per transaction when importing."""
+
+    matcher: str = "embedding"
+    """How new messages are grouped into inquiries: ``embedding`` (sentence embeddings plus evidence) or
+    ``structural`` (channel threading only, no model)."""
+
+    model: str = "default"
+    """Sentence-transformers model name or path; ``default`` is the bundled offline multilingual e5."""

@@ -40,6 +40,7 @@ class MatchDecision:
     score: float | None = None
     reason: str = ""
     evidence: dict[str, object] = field(default_factory=dict)
+    person_id: int | None = None  # the person the matcher identified, when the address alone did not
 
 
 NEW_THREAD = MatchDecision(None, None, "new inquiry")
@@ -57,6 +58,15 @@ class MatchContext(Protocol):
 
     def recent_messages(self, person_id: int, since: datetime, until: datetime) -> list[CandidateMessage]:
         """The person's messages in [since, until], oldest first."""
+
+    def person_by_identity(self, kind: str, value: str) -> int | None:
+        """The person holding an identity (``fnr``, ``phone``, ``email``, ``aktor_id``), if any."""
+
+    def registered(self, person_id: int) -> bool:
+        """Whether the person comes from the contact register (not created for an unknown address)."""
+
+    def person_names(self) -> dict[int, str]:
+        """Names of persons, for recognising a name written in a message."""
 
 
 class Matcher(Protocol):

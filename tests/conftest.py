@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -69,3 +70,13 @@ def dev_dir() -> Path:
     if not DEV.is_dir():
         pytest.fail(f"the shared dev data is missing at {DEV}", pytrace=False)
     return DEV
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Any:
+    """The real default embedding model, loaded once per test session (offline)."""
+    from dedup.embed import SentenceTransformerEmbedder
+
+    e = SentenceTransformerEmbedder("default")
+    e.embed(["warm up"])
+    return e

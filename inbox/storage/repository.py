@@ -288,7 +288,8 @@ class Store:
     def stats(self, now: datetime | None = None) -> QueueStats:
         now = now or datetime.now(UTC)
         with self.engine.connect() as conn:
-            by_state: dict[str, int] = dict(conn.execute(select(T_THREAD.c.state, func.count()).group_by(T_THREAD.c.state)).all())
+            by_state: dict[str, int] = dict(conn.execute(
+                select(T_THREAD.c.state, func.count()).group_by(T_THREAD.c.state)).all())
             open_q = select(T_THREAD).where(T_THREAD.c.state.in_(OPEN_STATES))
             agg = conn.execute(
                 select(func.count(), func.coalesce(func.sum(T_THREAD.c.inbound_count), 0),
@@ -382,6 +383,87 @@ class Store:
             if res.rowcount != 1:
                 raise NotFoundError(f"no thread {thread_id}")
             _audit(conn, user, state.value, thread_id)
+
+    # -- caseworker corrections: split, merge, undo ------------------------------------------------
+    def split(self, message_id: int, user: str) -> int:
+        """Move one message out of its thread into a new inquiry of its own; returns the new thread id."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(T_MSG.c.thread_id, T_MSG.c.person_id, T_MSG.c.sent_at, T_MSG.c.channel)
+                               .where(T_MSG.c.id == message_id)).first()
+            if row is None:
+                raise NotFoundError(f"no message {message_id}")
+            others = conn.execute(select(func.count()).select_from(T_MSG).where(
+                T_MSG.c.thread_id == row.thread_id, T_MSG.c.id != message_id)).scalar_one()
+            if others == 0:
+                raise ConflictError(f"message {message_id} is alone in thread {row.thread_id}: nothing to split")
+            new_tid = int(conn.execute(insert(T_THREAD).values(
+                person_id=row.person_id, state="open", first_contact=row.sent_at, last_activity=row.sent_at,
+                claimed_by="", channels=row.channel, message_count=0, inbound_count=0, created_seq=0,
+            )).inserted_primary_key[0])  # type: ignore[index]
+            conn.execute(update(T_MSG).where(T_MSG.c.id == message_id).values(
+                thread_id=new_tid, match_score=None,
+                match_reason=json.dumps({"reason": f"split out by {user}", "evidence": {}})))
+            refresh_threads(conn, [row.thread_id, new_tid])
+            _audit(conn, user, "split", row.thread_id, message=message_id, source=row.thread_id, target=new_tid)
+        return new_tid
+
+    def merge(self, into: int, other: int, user: str) -> list[int]:
+        """Move every message of thread ``other`` into thread ``into``; returns the moved message ids."""
+        if into == other:
+            raise ConflictError("a thread cannot be merged with itself")
+        with self.engine.begin() as conn:
+            found = set(conn.execute(select(T_THREAD.c.id).where(T_THREAD.c.id.in_([into, other]))).scalars())
+            missing = {into, other} - found
+            if missing:
+                raise NotFoundError(f"no thread {min(missing)}")
+            moved = [int(i) for i in conn.execute(select(T_MSG.c.id).where(T_MSG.c.thread_id == other)).scalars()]
+            conn.execute(update(T_MSG).where(T_MSG.c.thread_id == other).values(
+                thread_id=into, match_reason=json.dumps({"reason": f"merged by {user}", "evidence": {}})))
+            refresh_threads(conn, [into, other])
+            _audit(conn, user, "merge", into, messages=moved, source=other, target=into)
+        return moved
+
+    def undo(self, user: str) -> dict[str, Any]:
+        """Reverse ``user``'s most recent split or merge that is not undone yet."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(T_AUDIT).where(
+                T_AUDIT.c.user == user, T_AUDIT.c.action.in_(["split", "merge", "undo"]))
+                .order_by(T_AUDIT.c.id.desc())).mappings().all()
+            undone = {json.loads(r["detail"]).get("undoes") for r in rows if r["action"] == "undo"}
+            last = next((r for r in rows if r["action"] != "undo" and r["id"] not in undone), None)
+            if last is None:
+                raise NotFoundError(f"{user} has no split or merge to undo")
+            d = json.loads(last["detail"])
+            ids = [d["message"]] if last["action"] == "split" else d["messages"]
+            conn.execute(update(T_MSG).where(T_MSG.c.id.in_(ids)).values(
+                thread_id=d["source"], match_reason=json.dumps({"reason": f"{last['action']} undone by {user}",
+                                                                "evidence": {}})))
+            refresh_threads(conn, [d["source"], d["target"]])
+            _audit(conn, user, "undo", d["source"], undoes=last["id"], reverted=last["action"])
+        return {"undid": last["action"], "thread": d["source"], "messages": ids}
+
+    def corrections(self) -> list[tuple[str, str, bool]]:
+        """Caseworkers' corrections as labelled pairs (key, key, same inquiry?) for refitting the scorer."""
+        with self.engine.connect() as conn:
+            events = conn.execute(select(T_AUDIT).where(T_AUDIT.c.action.in_(["split", "merge", "undo"]))
+                                  .order_by(T_AUDIT.c.id)).mappings().all()
+            undone = {json.loads(e["detail"]).get("undoes") for e in events if e["action"] == "undo"}
+            keys = {int(i): f"{c}:{k}" for i, c, k in conn.execute(
+                select(T_MSG.c.id, T_MSG.c.channel, T_MSG.c.provider_key))}
+            out: list[tuple[str, str, bool]] = []
+            for e in events:
+                if e["action"] == "undo" or e["id"] in undone:
+                    continue
+                d = json.loads(e["detail"])
+                if e["action"] == "split":
+                    members = conn.execute(select(T_MSG.c.id).where(T_MSG.c.thread_id == d["source"])).scalars()
+                    out.extend((keys[d["message"]], keys[int(m)], False) for m in members)
+                else:
+                    rest = conn.execute(select(T_MSG.c.id).where(T_MSG.c.thread_id == d["target"],
+                                                                 T_MSG.c.id.not_in(d["messages"]))).scalars()
+                    rest_ids = list(rest)
+                    out.extend((keys[a], keys[int(b)], True) for a in d["messages"] for b in rest_ids)
+        return out
 
     # -- audit, quarantine, cursors ---------------------------------------------------------------------
     def audit(self, user: str, action: str, thread_id: int | None = None, **detail: Any) -> None:

@@ -113,6 +113,26 @@ class _BatchContext:
         self.conv_thread: dict[tuple[str, str], int] = {}
         self.pending: dict[int, list[CandidateMessage]] = {}  # person → this batch's messages
         self.thread_state: dict[int, str] = {}
+        self._names: dict[int, str] | None = None
+        self._registered: dict[int, bool] = {}
+
+    def person_by_identity(self, kind: str, value: str) -> int | None:
+        pid = self.conn.execute(
+            select(T_IDENT.c.person_id).where(T_IDENT.c.kind == kind, T_IDENT.c.value == value)
+        ).scalar_one_or_none()
+        return int(pid) if pid is not None else None
+
+    def registered(self, person_id: int) -> bool:
+        if person_id not in self._registered:
+            flag = self.conn.execute(select(T_PERSON.c.in_register).where(T_PERSON.c.id == person_id)).scalar()
+            self._registered[person_id] = bool(flag)
+        return self._registered[person_id]
+
+    def person_names(self) -> dict[int, str]:
+        if self._names is None:
+            self._names = {int(pid): name for pid, name in self.conn.execute(
+                select(T_PERSON.c.id, T_PERSON.c.name).where(T_PERSON.c.name.contains(" ")))}
+        return self._names
 
     def thread_of_message(self, key: str) -> int | None:
         if key in self.key_thread:
@@ -274,13 +294,19 @@ class MessageWriter:
         fresh.sort(key=lambda m: (m.sent_at, m.key))
         persons = self._resolve_persons(fresh)
         ctx = _BatchContext(self.conn)
+        cleans = {m.key: self.clean(m) for m in fresh}
+        prepare = getattr(self.matcher, "prepare", None)
+        if prepare is not None:
+            prepare([(m, cleans[m.key]) for m in fresh])
         now = self.now()
         rows: list[dict[str, Any]] = []
         touched: set[int] = set()
         for seq, m in enumerate(fresh):
-            clean = self.clean(m)
+            clean = cleans[m.key]
             pid = persons[m.key]
             decision = self.matcher.assign(m, clean, pid, ctx)
+            if decision.person_id is not None:
+                pid = decision.person_id
             tid = decision.thread_id
             if tid is None:
                 tid = self._new_thread(pid, m, now)
@@ -354,7 +380,8 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
             select(T_MSG.c.thread_id, T_MSG.c.channel).where(T_MSG.c.thread_id.in_(chunk)).distinct()
         ):
             chans.setdefault(tid, set()).add(ch)
-        states: dict[int, str] = dict(conn.execute(select(T_THREAD.c.id, T_THREAD.c.state).where(T_THREAD.c.id.in_(chunk))).all())
+        states: dict[int, str] = dict(conn.execute(
+            select(T_THREAD.c.id, T_THREAD.c.state).where(T_THREAD.c.id.in_(chunk))).all())
         present = {a["thread_id"] for a in agg}
         for a in agg:
             tid = a["thread_id"]

@@ -15,7 +15,8 @@ from inbox.cli import cli
 
 
 def run(args: list[str], db: str) -> click.testing.Result:
-    return CliRunner().invoke(cli, ["--db", db, "--user", "ola", *args], catch_exceptions=False)
+    return CliRunner().invoke(cli, ["--db", db, "--user", "ola", "--matcher", "structural", *args],
+                              catch_exceptions=False)
 
 
 def test_init_ingest_queue_show_stats(db_url: str, dev_dir: Path) -> None:
@@ -24,21 +25,21 @@ def test_init_ingest_queue_show_stats(db_url: str, dev_dir: Path) -> None:
     assert r.exit_code == 0 and "54 added" in r.output
     files = [str(dev_dir / f) for f in ("sms.json", "mail.mbox", "dialog.json")]
     r = run(["ingest", "--json", *files], db_url)
-    data = json.loads(r.output)
+    data = json.loads(r.stdout)
     assert (data["new"], data["already_present"], data["quarantined"]) == (259, 0, 0)
     r = run(["ingest", "--json", *reversed(files)], db_url)
-    assert json.loads(r.output)["already_present"] == 259
+    assert json.loads(r.stdout)["already_present"] == 259
 
-    q = json.loads(run(["queue", "--json", "--limit", "500"], db_url).output)
+    q = json.loads(run(["queue", "--json", "--limit", "500"], db_url).stdout)
     firsts = [e["first_contact"] for e in q]
     assert firsts == sorted(firsts)  # fair order
 
-    stats = json.loads(run(["stats", "--json"], db_url).output)
+    stats = json.loads(run(["stats", "--json"], db_url).stdout)
     assert stats["open_inquiries"] == len(q)
     assert stats["open_messages"] >= stats["open_inquiries"]
 
     tid = q[0]["thread"]
-    shown = json.loads(run(["show", str(tid), "--json"], db_url).output)
+    shown = json.loads(run(["show", str(tid), "--json"], db_url).stdout)
     assert shown["thread"] == tid and shown["messages"]
     r = run(["claim", str(tid)], db_url)
     assert r.exit_code == 0
@@ -58,10 +59,10 @@ def test_ingest_reports_quarantined_records(tmp_path: Path) -> None:
     bad = tmp_path / "broken.json"
     bad.write_text('{"messages": [{"sid": "SMx"}]}', encoding="utf-8")
     r = run(["ingest", "--json", str(bad)], db)
-    data = json.loads(r.output)
+    data = json.loads(r.stdout)
     assert data["quarantined"] == 1
     assert data["problems"][0]["source"] == str(bad)
-    listed = json.loads(run(["quarantine", "--json"], db).output)
+    listed = json.loads(run(["quarantine", "--json"], db).stdout)
     assert listed[0]["position"] == "messages[0]"
 
 
@@ -69,7 +70,7 @@ def test_demo_prints_a_queue(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path / 'demo.db'}", "demo", "--json"],
                            catch_exceptions=False)
     assert r.exit_code == 0, r.output
-    q = json.loads(r.output)
+    q = json.loads(r.stdout)
     assert len(q) >= 10
     assert {c for e in q for c in e["channels"]} == {"sms", "email", "dialog"}
 

@@ -1,0 +1,252 @@
+"""Evidence about a pair of messages, beyond plain cosine similarity.
+
+Every signal is a curated, multilingual pattern or a measurable property, written for how people in
+general phrase things, not fitted to individual messages:
+
+- *cross-references*: the writer says they already wrote on another channel ("sendte også sms",
+  "I emailed yesterday", "skrev i aktivitetsplanen", "has dere fått meldingen min?");
+- *new-topic markers*: "et annet spørsmål", "one more question", "noe annet";
+- *content-free follow-ups*: "hallo??", "tusen takk!", "ok";
+- *topics*: benefit and service names (dagpenger, sykepenger, meldekort, BankID, …) in the languages
+  the office sees, as a set per message;
+- *specifics*: dates, amounts, weeks and other numbers both messages mention.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dedup.normalise import fold
+
+_F = re.IGNORECASE | re.UNICODE
+
+# -- channels a writer may refer to -----------------------------------------------------------------
+CHANNEL_WORDS: dict[str, re.Pattern[str]] = {
+    "sms": re.compile(
+        r"\b(sms\w*|tekstmelding\w*|text(ed|s)?\b|text message|melding på (mobil|telefon)|smsa|wiadomoś\w*|"
+        r"смс\w*|повідомлен\w*|fariin\w*|رسالة)", _F),
+    "email": re.compile(
+        r"(e-?post\w*|\be-?mail\w*|\bmail(en|et|a)?\b|\bmailet\b|emailed|\blist(em|u)?\b|mejl\w*|"
+        r"імейл\w*|електронн\w*|email\w*|iimayl\w*)", _F),
+    "dialog": re.compile(
+        r"(aktivitetsplan\w*|\bdialog\w*|activity plan|innboks\w*|meldinga? på nav|meldingen min på nav|"
+        r"nav\.no[- ]?(meldinga?|innboks)|planie aktywności|плані активності|qorshaha)", _F),
+}
+# Past tense only: "sendte/skrev/emailed" says an earlier message exists; "kan sende på e-post" does not.
+_WROTE = re.compile(
+    r"\b(sendte|sendt|skrev|skreiv|skrevet|spurte|spurde|spurt|prøvde|prøvd|la inn|lagt inn|"
+    r"sent|wrote|written|emailed|texted|messaged|asked|tried|"
+    r"wysła\w*|napisa\w*|pisał\w*|pytał\w*|надісла\w*|написа\w*|писа(в|ла)\b|пита(в|ла)\b|"
+    r"diray\w*|qoray\w*|soo dir\w*)", _F)
+_ALSO = re.compile(
+    r"\b(også|og|òg|igjen|i tillegg|her også|her og|as well|too|also|again|już|też|również|також|ще|"
+    r"sidoo kale|mar kale)\b", _F)
+_FOLLOWUP = re.compile(
+    r"(har (dere|de|du) (fått|sett|mottatt|motteke|fått med deg|lest|lese|sjekket|kikket)|"
+    r"(fikk|fekk) (dere|de|du)|kom (den|det|meldinga|meldingen|mailen|e-posten|han|ho) (fram|frem)|"
+    r"(ikke|ikkje|ingen) (fått|hørt|høyrt|fått noe|fått noko) (svar|noe|noko)?|"
+    r"venter (fortsatt|framleis|enno|ennå|på svar)|"
+    r"ventar (framleis|enno|på svar)|(har|hev) ikk?j?e (hørt|høyrt|fått)|(ikke|ikkje) svar|"
+    r"did (you|anyone) (get|receive|see|read)|have you (got|received|seen|read)|any (update|news)|"
+    r"no (reply|answer|response)|not (heard|received|got) (back|anything|a reply|an answer)|still (waiting|no)|"
+    r"czy (dostali|otrzymali)|nadal (czekam|nic)|brak odpowiedzi|ще чекаю|не отримав\w*|"
+    r"hallo\?+|hei\?+|hello\?+|\?\?+)", _F)
+_NEW_TOPIC = re.compile(
+    r"(et annet spørsmål|eit anna spørsmål|et nytt spørsmål|eit nytt spørsmål|(et|eit) (anna|annet|nytt) (tema|sak)|"
+    r"noe annet|noko anna|(en|ei) (annen|anna|ny) sak|ny sak|annen ting|anna ting|dukket opp noe|dukka opp noko|"
+    r"another (question|matter|thing|issue)|(one|a) (more|new|different|separate) (question|thing|matter|issue)|"
+    r"something (else|different)|(different|separate|unrelated) (question|matter|issue)|not about|ikke om|ikkje om|"
+    r"inne pytanie|inna sprawa|coś innego|інше питання|ще одне питання|su'aal kale|arrin kale)", _F)
+_CONTENT_FREE = re.compile(
+    r"^[\W_]*((tusen )?takk\w*|thanks?( you)?( so much)?|ok(ay|ei)?|supert?|perfekt|flott|fint|greit|"
+    r"hallo|hei|hello|hi|\?+|dziękuję|дякую|mahadsanid|yes|ja|nei|no|sure|great|bra|topp|"
+    r"det passer( bra| fint)?|(jeg|eg) kommer|i('ll| will) be there|se(es)? (deg|you)|"
+    r"det (hjelper|hjelp) (masse|mykje|mye)|det betyr (mye|mykje))"
+    r"([\s,.!:;?]+(takk\w*|for (svar|svaret|hjelpen|det)|tusen|you|så mye|so much|igjen|again|da|"
+    r"[\w']{1,12})){0,3}[\W_]*$", _F)
+
+# -- topics: benefit and service names, in the languages the office sees ------------------------------
+TOPICS: dict[str, re.Pattern[str]] = {name: re.compile(rx, _F) for name, rx in {
+    "dagpenger": r"dagpeng\w*|unemployment (benefit|money|pay)|zasił\w* dla bezrobotnych|допомог\w* по безробіттю",
+    "sykepenger": r"sjukepeng\w*|sykepeng\w*|sick(ness)? (pay|benefit)|zasił\w* chorobow\w*|likarn\w*",
+    "sykmelding": r"sjukmeld\w*|sykmeld\w*|sykemeld\w*|sick(\s|-)?(note|leave)|zwolnieni\w* lekarsk\w*",
+    "meldekort": r"meldekort\w*|employment status (form|card)|karta? zgłoszeniow\w*",
+    "aap": r"\baap\w*|arbeidsavklaring\w*",
+    "uforetrygd": r"uføre\w*|disability (benefit|pension)|renta? (z tytułu )?niezdolności",
+    "foreldrepenger": r"foreldrepeng\w*|parental (benefit|leave)|foreldrepermisjon\w*|svangerskapspeng\w*|"
+                      r"engangsstønad\w*|zasiłek rodzicielsk\w*",
+    "barnetrygd": r"barnetrygd\w*|child benefit|kontantstøtte\w*|świadczenie na dzieck\w*",
+    "bostotte": r"bostøtte\w*|housing (benefit|allowance)|husbanken|dodatek mieszkaniow\w*",
+    "sosialhjelp": r"sosialhjelp\w*|sosialstønad\w*|økonomisk (stønad|hjelp|sosialhjelp)|nødhjelp\w*|"
+                   r"kvalifiseringsstønad\w*|\bkvp\b|mat\b|husleie\w*|depositum\w*|social (assistance|benefit)|"
+                   r"emergency (help|aid)|food|rent\b",
+    "pensjon": r"alderspensjon\w*|\bpensjon\w*|\bpension\b|emerytur\w*",
+    "kontonummer": r"kontonummer\w*|konto\w*|bankkonto\w*|ny bank|byttet bank|bytta bank|bank account|"
+                   r"account number|<konto>|numer konta|рахун\w*",
+    "innlogging": r"bankid\w*|logge? (meg )?(inn|på)|innlogging\w*|kodebrikke\w*|log(ged)? ?in\w*|"
+                  r"zalogowa\w*|увійти|логін\w*|min ?id|buypass|nav\.no (er )?nede",
+    "mote": r"\bmøte\w*|\bmøtet\b|meeting\w*|appointment\w*|spotkani\w*|зустріч\w*|kulan|avtale\w*|"
+            r"samtale\w*|time hos|innkalling\w*|dialogmøte\w*",
+    "tolk": r"\btolk\w*|interpret\w*|tłumacz\w*|перекладач\w*|turjubaan\w*",
+    "tiltak": r"\bkurs\w*|\bcourse\w*|tiltak\w*|arbeidstrening\w*|praksis\w*|læreplass\w*|lærling\w*|"
+              r"apprentice\w*|training|kursu?|курс\w*|utdanning\w*|education",
+    "cv": r"\bcv\w*|\bresume\b|jobbsøk\w*|søknad(er)? på jobb|job application\w*|stilling\w*|jobbintervju\w*",
+    "skatt": r"\bskatt\w*|skattekort\w*|\btax\w*|podat\w*",
+    "tilbakebetaling": r"tilbakebetal\w*|feilutbetal\w*|betale tilbake|etteroppgjør\w*|repay\w*|overpa\w*|"
+                       r"zwrot\w*|klage\w*|klag(er|e|ar)\b|complain\w*|appeal\w*|odwołani\w*",
+    "adresse": r"adress\w*|flytt\w*|\bmoved?\b|moving|przeprowadz\w*|переїх\w*",
+    "arbeidsgiver": r"arbeidsgiver\w*|arbeidsgjevar\w*|employer\w*|\bsjef\w*|\bboss\w*|pracodaw\w*|"
+                    r"konkurs\w*|lønnsgaranti\w*|permitter\w*|oppsig\w*|sagt opp|redundan\w*|laid off",
+    "utbetaling": r"utbetal\w*|payment\w*|\bpenger\w*|\bmoney\b|\bpengane\b|kommer pengene|wypłat\w*|виплат\w*",
+    "vedtak": r"vedtak\w*|\bdecision\w*|saksbehandling\w*|behandlingstid\w*|decyzj\w*|рішенн\w*",
+    "helse": r"lege\w*|fastlege\w*|doctor\w*|behandling\w*|psykolog\w*|angst\w*|anxiety|depresj\w*|"
+             r"rehabilit\w*|sykehus\w*|hospital\w*",
+    "eos": r"\beøs\b|\bu2\b|utland\w*|abroad|ireland|polen|poland|sverige|sweden|export\w*|ta med .* til",
+}.items()}
+
+_NUMBER = re.compile(
+    r"(?<![\w<])(\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?|\d{1,3}(?:[ .\u00a0]\d{3})+|\d+(?:[,.]\d+)?)(?!\w)")
+_MONTHS = ("jan", "feb", "mar", "apr", "mai", "may", "jun", "jul", "aug", "sep", "okt", "oct", "nov", "des", "dec")
+
+
+def topics(text: str) -> frozenset[str]:
+    return frozenset(name for name, rx in TOPICS.items() if rx.search(text))
+
+
+def specifics(text: str) -> frozenset[str]:
+    """Numbers that identify a case: dates, amounts, weeks. Small counts (1–3) say little and are dropped."""
+    out: set[str] = set()
+    for m in _NUMBER.finditer(text):
+        tok = re.sub(r"[ .\u00a0](?=\d{3}\b)", "", m.group(1)).replace(",", ".")
+        if re.fullmatch(r"\d{1,2}[./]\d{1,2}([./]\d{2,4})?", tok):
+            d, mth = re.split(r"[./]", tok)[:2]
+            out.add(f"d{int(d)}.{int(mth)}")
+            continue
+        try:
+            val = float(tok)
+        except ValueError:
+            continue
+        if val >= 4:
+            out.add(str(int(val)) if val.is_integer() else tok)
+    low = fold(text)
+    for m in re.finditer(r"\b(\d{1,2})\.?\s+(" + "|".join(_MONTHS) + r")\w*", low):
+        month = _MONTHS.index(m.group(2))
+        month_no = [1, 2, 3, 4, 5, 5, 6, 7, 8, 9, 10, 10, 11, 12, 12][month]
+        out.add(f"d{int(m.group(1))}.{month_no}")
+    return frozenset(out)
+
+
+def referenced_channels(text: str) -> frozenset[str]:
+    """Channels the writer says they used before ("sendte sms", "I emailed", "skrev i aktivitetsplanen")."""
+    found: set[str] = set()
+    for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
+        if not _WROTE.search(sentence) and not _FOLLOWUP.search(sentence) and not _ALSO.search(sentence):
+            continue
+        for ch, rx in CHANNEL_WORDS.items():
+            if rx.search(sentence):
+                found.add(ch)
+    return frozenset(found)
+
+
+def is_followup(text: str) -> bool:
+    """The writer asks whether an earlier message arrived or says they still wait."""
+    return _FOLLOWUP.search(text) is not None
+
+
+def is_new_topic(text: str) -> bool:
+    return _NEW_TOPIC.search(text) is not None
+
+
+_ONLY_CALLING = re.compile(r"^[\W_]*(hallo|hei|hello|hi|halo)?[\s?!.]*$", _F)
+_THANKS = re.compile(r"\b(takk|thanks|thank you|dziękuję|дякую|mahadsanid)\b|شكرا", _F)
+_THANKS_START = re.compile(r"^[\W_]*(tusen takk|takk|thanks|thank you|dziękuję|дякую|mahadsanid|شكرا)\b", _F)
+
+
+def is_content_free(text: str) -> bool:
+    """Thanks, ok, hallo?? — no request of its own (a short thank-you without a question counts too)."""
+    t = text.strip()
+    if "?" in t and not _ONLY_CALLING.match(t):
+        return False  # a question has content of its own
+    if len(t) <= 80 and _CONTENT_FREE.match(t) is not None:
+        return True
+    if len(t) <= 20:
+        return True
+    return (len(t) <= 60 and _THANKS_START.match(t) is not None) or (len(t) <= 40 and _THANKS.search(t) is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """Everything the pair features need from one message, computed once."""
+
+    text: str
+    channel: str
+    sent_at: datetime
+    topics: frozenset[str]
+    specifics: frozenset[str]
+    refs: frozenset[str]
+    followup: bool
+    new_topic: bool
+    content_free: bool
+    length: int
+
+    @classmethod
+    def of(cls, text: str, channel: str, sent_at: datetime) -> Signals:
+        return cls(text, channel, sent_at, topics(text), specifics(text), referenced_channels(text),
+                   is_followup(text), is_new_topic(text), is_content_free(text), len(text))
+
+
+FEATURES = (
+    "cosine",
+    "same_channel",
+    "log_gap_hours",
+    "refers_to_other_channel",
+    "refers_to_this_channel",
+    "followup",
+    "new_topic",
+    "content_free",
+    "topic_jaccard",
+    "topic_conflict",
+    "shared_specifics",
+    "identity_via_text",
+    "answered_between",
+    "short_text",
+    "same_conversation",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PairEvidence:
+    values: dict[str, float] = field(default_factory=dict)
+
+    def vector(self) -> list[float]:
+        return [self.values[f] for f in FEATURES]
+
+
+def pair_features(new: Signals, old: Signals, cosine: float, *, identity_via_text: bool,
+                  answered_between: bool, latest_thread: bool = True, same_conversation: bool = False
+                  ) -> PairEvidence:
+    """Evidence that ``new`` is part of the same inquiry as the earlier message ``old``."""
+    gap_h = max(0.0, (new.sent_at - old.sent_at).total_seconds() / 3600)
+    union = new.topics | old.topics
+    inter = new.topics & old.topics
+    other_channel = new.channel != old.channel
+    return PairEvidence({
+        "cosine": cosine,
+        "same_channel": 0.0 if other_channel else 1.0,
+        "log_gap_hours": math.log1p(gap_h),
+        "refers_to_other_channel": 1.0 if new.refs and other_channel else 0.0,
+        "refers_to_this_channel": 1.0 if old.channel in new.refs and other_channel else 0.0,
+        "followup": 1.0 if new.followup else 0.0,
+        "new_topic": 1.0 if new.new_topic and latest_thread else 0.0,
+        "content_free": 1.0 if new.content_free else 0.0,
+        "topic_jaccard": len(inter) / len(union) if union else 0.0,
+        "topic_conflict": 1.0 if new.topics and old.topics and not inter else 0.0,
+        "shared_specifics": float(min(3, len(new.specifics & old.specifics))),
+        "identity_via_text": 1.0 if identity_via_text else 0.0,
+        "answered_between": 1.0 if answered_between else 0.0,
+        "short_text": 1.0 if new.length < 60 else 0.0,
+        "same_conversation": 1.0 if same_conversation else 0.0,
+    })

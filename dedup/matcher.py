@@ -1,0 +1,262 @@
+"""The embedding matcher: which open inquiry a new message belongs to, with its evidence.
+
+For each new inbound message:
+
+1. Channel structure first: an email reply or a message in the same dialogue thread joins that thread.
+2. Who wrote it: the registered sender, or — when the address is unknown — a national ID number or a
+   registered person's full name written in the text. Two different registered persons are never
+   merged automatically.
+3. Candidates: that person's inbound messages in the time window (block by person and time; never a
+   scan of all messages).
+4. Each candidate pair is scored by :class:`dedup.scorer.Scorer` from cosine similarity of the
+   normalised texts plus the pair evidence in :mod:`dedup.features`; a thread's score is its best pair.
+5. Attach to the best thread above the threshold (chosen for precision: a wrong merge hides an
+   inquiry, a missed one only costs a second answer); content-free follow-ups ("hallo??", "takk!")
+   join the person's latest inquiry; otherwise start a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+
+from dedup.embed import Embedder
+from dedup.features import Signals, is_content_free, pair_features
+from dedup.normalise import fold, normalise
+from dedup.scorer import Scorer
+from inbox.domain import Channel, Direction, IncomingMessage
+from inbox.matching import NEW_THREAD, CandidateMessage, MatchContext, MatchDecision, structural_decision
+
+DEFAULT_WINDOW = timedelta(days=10)
+DEFAULT_THRESHOLD = 0.7
+CONTENT_FREE_WINDOW = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class MatcherConfig:
+    window: timedelta = DEFAULT_WINDOW
+    threshold: float = DEFAULT_THRESHOLD
+    content_free_window: timedelta = CONTENT_FREE_WINDOW
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+class VectorCache:
+    """Embeddings by normalised-text hash; bounded (LRU) so long runs stay within memory."""
+
+    def __init__(self, embedder: Embedder, max_items: int = 200_000) -> None:
+        self.embedder = embedder
+        self.max_items = max_items
+        self._vecs: OrderedDict[str, np.ndarray[Any, Any]] = OrderedDict()
+
+    def warm(self, texts: Sequence[str]) -> None:
+        missing = list(dict.fromkeys(t for t in texts if _text_key(t) not in self._vecs))
+        if missing:
+            vecs = self.embedder.embed(missing)
+            for t, v in zip(missing, vecs, strict=True):
+                self._put(_text_key(t), v)
+
+    def get(self, text: str) -> np.ndarray[Any, Any]:
+        key = _text_key(text)
+        if key not in self._vecs:
+            self.warm([text])
+        self._vecs.move_to_end(key)
+        return self._vecs[key]
+
+    def _put(self, key: str, vec: np.ndarray[Any, Any]) -> None:
+        self._vecs[key] = vec
+        while len(self._vecs) > self.max_items:
+            self._vecs.popitem(last=False)
+
+
+class NameIndex:
+    """Finds persons' full names written in a text (diacritics and case folded)."""
+
+    def __init__(self, names: dict[int, str]) -> None:
+        self.size = len(names)
+        self._by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for pid, name in names.items():
+            toks = tuple(re.findall(r"\w+", fold(name)))
+            if len(toks) >= 2:
+                self._by_first.setdefault(toks[0], []).append((toks, pid))
+
+    def find(self, text: str) -> set[int]:
+        toks = re.findall(r"\w+", fold(text))
+        found: set[int] = set()
+        for i, t in enumerate(toks):
+            for full, pid in self._by_first.get(t, ()):
+                # first name followed by the last name (middle names may be skipped)
+                if full[-1] in toks[i + 1 : i + 4] or toks[i : i + len(full)] == list(full):
+                    found.add(pid)
+        return found
+
+
+class InquiryMatcher:
+    """Implements :class:`inbox.matching.Matcher` with embeddings and pair evidence."""
+
+    name = "embedding"
+
+    def __init__(self, embedder: Embedder, scorer: Scorer | None = None, config: MatcherConfig | None = None,
+                 *, collect: list[dict[str, Any]] | None = None) -> None:
+        self.vectors = VectorCache(embedder)
+        self.scorer = scorer or Scorer.load()
+        self.config = config or MatcherConfig()
+        self.collect = collect  # when a list: every scored pair's features are appended (training)
+        self._names: NameIndex | None = None
+        self._names_ctx: int | None = None
+
+    # Matcher protocol --------------------------------------------------------------------------
+    def prepare(self, batch: Sequence[tuple[IncomingMessage, str]]) -> None:
+        """Embed a batch's texts in one call before they are matched one by one."""
+        self.vectors.warm([self._norm(m.channel, clean).text for m, clean in batch if m.direction == Direction.IN])
+
+    def assign(self, msg: IncomingMessage, clean_body: str, person_id: int | None,
+               ctx: MatchContext) -> MatchDecision:
+        if msg.direction == Direction.OUT:
+            return structural_decision(msg, ctx) or self._office_reply(msg, person_id, ctx)
+        norm = self._norm(msg.channel, clean_body)
+        sig = Signals.of(norm.text, msg.channel.value, msg.sent_at)
+        found = structural_decision(msg, ctx)
+        excluded: int | None = None
+        conversation: int | None = None
+        if found is not None:
+            if sig.new_topic:
+                # "Et annet spørsmål …" in a reply: a new inquiry, whatever thread it was written in.
+                excluded = found.thread_id
+            elif person_id is None or not self._answered(found.thread_id, person_id, msg, ctx):
+                return found
+            else:
+                # A reply after the office answered: a follow-up or a new question? Let the evidence say.
+                conversation = found.thread_id
+        persons, via_text, identity = self._who(person_id, msg.sender_name, norm.fnrs, norm.text, ctx)
+        effective = next(iter(via_text)) if via_text and not (person_id and ctx.registered(person_id)) else None
+        new = MatchDecision(None, None, "new inquiry" + (" (new topic in a reply)" if excluded else ""),
+                            {"identity": identity} if identity else {}, effective)
+        if not persons:
+            return new
+        since = msg.sent_at - self.config.window
+        history: list[CandidateMessage] = []
+        for pid in persons:
+            history.extend(ctx.recent_messages(pid, since, msg.sent_at))
+        history.sort(key=lambda c: (c.sent_at, c.message_id))
+        inbound = [c for c in history if c.direction == Direction.IN and c.key != msg.key
+                   and c.thread_state != "closed" and c.thread_id != excluded]
+        if not inbound:
+            return new
+        if sig.content_free and excluded is None:
+            latest = inbound[-1]
+            if msg.sent_at - latest.sent_at <= self.config.content_free_window:
+                return MatchDecision(latest.thread_id, 0.9, "short follow-up without content of its own",
+                                     {"joins": latest.key, "identity": identity}, effective)
+        vec = self.vectors.get(norm.text)
+        cand_norm = [self._norm(c.channel, c.clean_body) for c in inbound]
+        self.vectors.warm([n.text for n in cand_norm])
+        latest_thread = inbound[-1].thread_id
+        best: dict[int, tuple[float, CandidateMessage, Any]] = {}
+        for c, cn in zip(inbound, cand_norm, strict=True):
+            cos = float(np.dot(vec, self.vectors.get(cn.text)))
+            answered = any(o.thread_id == c.thread_id and o.direction == Direction.OUT
+                           and c.sent_at < o.sent_at < msg.sent_at for o in history)
+            ev = pair_features(sig, Signals.of(cn.text, c.channel.value, c.sent_at), cos,
+                               identity_via_text=c.person_id in via_text or c.person_id != person_id,
+                               answered_between=answered, latest_thread=c.thread_id == latest_thread,
+                               same_conversation=c.thread_id == conversation)
+            ps = self.scorer.score(ev)
+            if self.collect is not None:
+                self.collect.append({"key": msg.key, "other": c.key, **ev.values})
+            if c.thread_id not in best or ps.probability > best[c.thread_id][0]:
+                best[c.thread_id] = (ps.probability, c, (ps, ev))
+        tid, (prob, cand, (ps, ev)) = max(best.items(), key=lambda kv: kv[1][0])
+        if prob < self.config.threshold:
+            return MatchDecision(None, prob, new.reason + " (best match below threshold)",
+                                 {**new.evidence, "best": cand.key, "probability": round(prob, 3)}, effective)
+        evidence = {
+            "matched": cand.key,
+            "identity": identity,
+            "cosine": round(ev.values["cosine"], 3),
+            "gap_hours": round((msg.sent_at - cand.sent_at).total_seconds() / 3600, 1),
+            "top": [(f, round(v, 2)) for f, v in ps.top(4)],
+        }
+        return MatchDecision(tid, prob, _reason(ev.values, identity), evidence, effective)
+
+    # helpers --------------------------------------------------------------------------------------
+    def _norm(self, channel: Channel, text: str) -> Any:
+        return normalise(text, already_clean=True, email=channel == Channel.EMAIL)
+
+    def _answered(self, thread_id: int | None, person_id: int, msg: IncomingMessage, ctx: MatchContext) -> bool:
+        """Whether the office wrote in ``thread_id`` after the citizen's last message there.
+
+        A bare acknowledgement from the citizen ("Fikset, takk!") closes the exchange: it does not
+        count as a message still waiting for an answer.
+        """
+        recent = [m for m in ctx.recent_messages(person_id, msg.sent_at - timedelta(days=60), msg.sent_at)
+                  if m.thread_id == thread_id]
+        last_in = max((m.sent_at for m in recent if m.direction == Direction.IN
+                       and not is_content_free(self._norm(m.channel, m.clean_body).text)), default=None)
+        last_out = max((m.sent_at for m in recent if m.direction == Direction.OUT), default=None)
+        return last_out is not None and (last_in is None or last_out > last_in)
+
+    def _office_reply(self, msg: IncomingMessage, person_id: int | None, ctx: MatchContext) -> MatchDecision:
+        if person_id is None:
+            return NEW_THREAD
+        recent = ctx.recent_messages(person_id, msg.sent_at - timedelta(days=30), msg.sent_at)
+        inbound = [m for m in recent if m.direction == Direction.IN and m.channel == msg.channel] or [
+            m for m in recent if m.direction == Direction.IN]
+        if inbound:
+            return MatchDecision(inbound[-1].thread_id, None, "office reply to the latest inquiry")
+        return NEW_THREAD
+
+    def _who(self, person_id: int | None, sender_name: str, fnrs: Sequence[str], text: str, ctx: MatchContext
+             ) -> tuple[set[int], set[int], str]:
+        """Persons whose history to search, persons identified only through the text, and how."""
+        if person_id is not None and ctx.registered(person_id):
+            return {person_id}, set(), "registered sender"
+        via: set[int] = set()
+        for f in fnrs:
+            pid = ctx.person_by_identity("fnr", f)
+            if pid is not None:
+                via.add(pid)
+        how = "national ID number in the text" if via else ""
+        if not via:
+            names = ctx.person_names()
+            if self._names is None or self._names_ctx != id(ctx) or self._names.size != len(names):
+                self._names = NameIndex(names)
+                self._names_ctx = id(ctx)
+            via = {p for p in self._names.find(sender_name) if p != person_id} if sender_name else set()
+            how = "sender's display name" if via else ""
+            if not via:
+                via = {p for p in self._names.find(text) if p != person_id}
+                how = "name in the text" if via else ""
+        if len(via) > 1:  # two registered persons named: ambiguous, never guess
+            via = set()
+            how = ""
+        persons = set(via)
+        if person_id is not None:
+            persons.add(person_id)
+        return persons, via, how or ("same unknown address" if person_id is not None else "")
+
+
+def _reason(v: dict[str, float], identity: str) -> str:
+    parts = []
+    if v["refers_to_this_channel"]:
+        parts.append("says it was also sent on the other channel")
+    elif v["followup"]:
+        parts.append("asks about an earlier message")
+    if v["topic_jaccard"] >= 0.5:
+        parts.append("same topic")
+    if v["shared_specifics"]:
+        parts.append("same dates/amounts")
+    if v["cosine"] >= 0.88:
+        parts.append("similar wording")
+    if identity and identity != "registered sender":
+        parts.append(identity)
+    return "same inquiry: " + (", ".join(parts) if parts else "combined evidence")

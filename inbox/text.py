@@ -1,0 +1,123 @@
+"""Turning message bodies into the clean text a caseworker and the matcher read (no IO).
+
+``clean_text`` removes quoted earlier messages, signatures and HTML; it keeps the writer's own words.
+Placeholders for ID numbers are the matcher's business (``dedup.normalise``), not this module's.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import html2text
+from mailparser_reply import EmailReplyParser
+
+# Lines that start the quoted part of a reply, as Gmail, Outlook, Thunderbird and Apple Mail write them
+# in Norwegian, Danish, Swedish and English.
+_QUOTE_HEADER = re.compile(
+    r"""^\s*(
+        (den|on|man|tir|ons|tor|fre|lør|søn|mon|tue|wed|thu|fri|sat|sun)\b.{0,120}\b(skrev|wrote|skreiv|skrev\s+f\u00f8lgende)\b.*:?\s*$
+      | -{2,}\s*(opprinnelig\s+melding|original\s+message|videresendt\s+melding|forwarded\s+message)\s*-{2,}.*$
+      | (fra|from)\s*:\s.*$
+      | _{10,}\s*$
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_HEADER_BLOCK_LINE = re.compile(r"^\s*(sendt|sent|til|to|emne|subject|kopi|cc|dato|date)\s*:", re.IGNORECASE)
+
+# Closing phrases after which the rest is a signature (Norwegian bokmål/nynorsk, English).
+_SIGNOFF = re.compile(
+    r"""^\s*(
+        med\s+vennleg\s+helsing | med\s+vennlig\s+hilsen | mvh\.? | vennlig\s+hilsen | vennleg\s+helsing
+      | hilsen | helsing | beste\s+hilsen | venleg\s+helsing | takk\s+og\s+hilsen
+      | best\s+regards | kind\s+regards | regards | best\s+wishes | sincerely | cheers
+      | sendt\s+fra\s+min\s+\w+ | sent\s+from\s+my\s+\w+ | hentet\s+fra\s+outlook\s+for\s+\w+
+      | --\s*
+    )[\s,.!]*([A-ZÆØÅ][\w\-'.]*[\s,]*){0,4}$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Legal or system footers some mail systems append.
+_FOOTER = re.compile(
+    r"^\s*(denne\s+e-?posten|this\s+e-?mail|konfidensialitet|confidentiality\s+notice|"
+    r"dette\s+er\s+en\s+automatisk|this\s+is\s+an\s+automated)\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def _html_converter() -> html2text.HTML2Text:
+    conv = html2text.HTML2Text()
+    conv.ignore_links = True
+    conv.ignore_images = True
+    conv.ignore_emphasis = True
+    conv.body_width = 0
+    conv.unicode_snob = True
+    return conv
+
+
+_SCRIPT_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def html_to_text(html: str) -> str:
+    """Readable text from an HTML body; scripts and styles are dropped, never executed."""
+    html = _SCRIPT_STYLE.sub("", html)
+    text = _html_converter().handle(html)
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip()
+
+
+def strip_quoted(text: str) -> str:
+    """The writer's own part of a reply: everything before the first quote header or ``>`` block."""
+    lines = text.splitlines()
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if _QUOTE_HEADER.match(line):
+            # "Fra:" only starts a quote when a header block follows (Outlook style).
+            if re.match(r"^\s*(fra|from)\s*:", line, re.IGNORECASE) and not any(
+                _HEADER_BLOCK_LINE.match(nxt) for nxt in lines[i + 1 : i + 4]
+            ):
+                out.append(line)
+                continue
+            break
+        if line.lstrip().startswith(">"):
+            rest = lines[i:]
+            # A quoted block that runs to the end (or to a signature) is the earlier message.
+            if all(not r.strip() or r.lstrip().startswith(">") for r in rest):
+                break
+            continue
+        out.append(line)
+    return "\n".join(out).strip()
+
+
+def strip_signature(text: str) -> str:
+    """Drop a closing phrase and what follows it (name, phone, title), and legal footers."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if i > 0 and (_SIGNOFF.match(line) or _FOOTER.match(line)):
+            return "\n".join(lines[:i]).strip()
+    return text.strip()
+
+
+@lru_cache(maxsize=1)
+def _reply_parser() -> EmailReplyParser:
+    # mail-parser-reply knows Gmail/Outlook/Thunderbird quote headers; Danish is closest to Norwegian.
+    return EmailReplyParser(languages=["da", "en", "de"])
+
+
+def latest_reply(body: str) -> str:
+    """The newest part of an email body, cut with mail-parser-reply and then our Norwegian rules."""
+    own = strip_quoted(body)
+    try:
+        parsed = _reply_parser().parse_reply(own)
+    except Exception:  # the library's regexes must never stop an ingest
+        parsed = None
+    # mail-parser-reply also drops signatures; keep its answer only when it left some words.
+    return parsed.strip() if parsed and parsed.strip() else own
+
+
+def clean_text(body: str, *, email: bool = False) -> str:
+    """The writer's own words: no quoted reply, no signature, normalised whitespace."""
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_signature(latest_reply(body) if email else strip_quoted(body))
+    text = re.sub(r"[ \t\u00a0]+", " ", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()

@@ -1,0 +1,103 @@
+"""Each kind of pair evidence, in the languages the office sees."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dedup.features import (
+    Signals,
+    is_content_free,
+    is_followup,
+    is_new_topic,
+    pair_features,
+    referenced_channels,
+    specifics,
+    topics,
+)
+from dedup.normalise import fold, normalise
+
+T = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "channels"), [
+    ("Jeg sendte også en sms i går om dette.", {"sms"}),
+    ("Skreiv i aktivitetsplanen på onsdag, har du sett det?", {"dialog"}),
+    ("I emailed you yesterday but got no reply.", {"email"}),
+    ("Har dere fått e-posten min fra mandag?", {"email"}),
+    ("Wysłałem wczoraj e-mail w tej sprawie.", {"email"}),
+    ("Eg kan sende det på e-post om du vil.", set()),  # an offer, not an earlier message
+    ("Når kommer pengene?", set()),
+])
+def test_cross_references_to_other_channels(text: str, channels: set[str]) -> None:
+    assert set(referenced_channels(text)) == channels
+
+
+@pytest.mark.parametrize("text", [
+    "hallo?? har ikke fått svar", "Har dere sett meldingen min?", "Any update on this?",
+    "Venter fortsatt på svar.", "Fekk de meldinga mi?",
+])
+def test_follow_up_questions(text: str) -> None:
+    assert is_followup(text)
+
+
+def test_a_plain_question_is_not_a_follow_up() -> None:
+    assert not is_followup("Hvordan fyller jeg ut meldekortet når jeg har jobbet tre dager?")
+
+
+@pytest.mark.parametrize("text", [
+    "Et annet spørsmål: må jeg søke bostøtte på nytt?", "I have one more question that is not about the leave.",
+    "Nå har det dukket opp noe annet: lønna kom ikke.", "Eit anna spørsmål, korleis søkjer eg?",
+])
+def test_new_topic_markers(text: str) -> None:
+    assert is_new_topic(text)
+
+
+@pytest.mark.parametrize(("text", "free"), [
+    ("tusen takk!!", True), ("Fikset, takk!", True), ("Det passer bra. Jeg kommer.", True), ("ok 👍", True),
+    ("Great, thank you! I'll be there.", True), ("hallo??", True),
+    ("Takk, men når kommer pengene?", False), ("Jeg har mistet BankID og får ikke sendt meldekort", False),
+])
+def test_content_free_messages(text: str, free: bool) -> None:
+    assert is_content_free(text) is free
+
+
+def test_topics_cross_languages() -> None:
+    assert "dagpenger" in topics("When will my unemployment benefit be paid?")
+    assert "dagpenger" in topics("Søkte dagpengar for tre veker sidan")
+    assert "sykepenger" in topics("Har venta i 5 uker på sjukepengane")
+    assert "innlogging" in topics("Får ikke logget inn med BankID")
+    assert topics("Hei") == frozenset()
+
+
+def test_specifics_normalise_dates_and_amounts() -> None:
+    a = specifics("Søknaden ble sendt 28.08 og jeg skal betale 18 400 kr")
+    b = specifics("I applied on 28 August; they want 18400 back")
+    assert {"d28.8", "18400"} <= a & b
+    assert "3" not in specifics("3 dager")  # small counts identify nothing
+
+
+def test_normalise_masks_identifiers_and_strips_greetings() -> None:
+    n = normalise("Hei!\nMitt fnr er 14839109602, konto 1234.56.78901, ring 912 34 567.\nMvh Kari", email=True)
+    assert n.fnrs == ("14839109602",)
+    assert n.accounts == ("12345678901",)
+    assert n.phones == ("+4791234567",)
+    assert "14839109602" not in n.text and "<fnr>" in n.text and "<konto>" in n.text
+    assert not n.text.lower().startswith("hei")
+    assert fold("Wiśniewski Ørjan") == "wisniewski orjan"
+
+
+def test_pair_features_reflect_the_evidence() -> None:
+    old = Signals.of("Jeg har ikke fått dagpenger for uke 35 og 36, søkte 28.08", "email", T)
+    new = Signals.of("Sendte e-post i går om dagpengene fra 28.08. Har dere fått den?", "sms", T + timedelta(hours=20))
+    ev = pair_features(new, old, 0.9, identity_via_text=False, answered_between=False).values
+    assert ev["refers_to_this_channel"] == 1.0
+    assert ev["followup"] == 1.0
+    assert ev["same_channel"] == 0.0
+    assert ev["topic_jaccard"] == 1.0
+    assert ev["shared_specifics"] >= 1.0
+    other = Signals.of("Jeg har flyttet, ny adresse er Storgata 1", "sms", T + timedelta(hours=20))
+    ev2 = pair_features(other, old, 0.8, identity_via_text=False, answered_between=True).values
+    assert ev2["topic_conflict"] == 1.0
+    assert ev2["answered_between"] == 1.0

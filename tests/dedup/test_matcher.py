@@ -1,0 +1,153 @@
+"""The inquiry matcher in the live store: evidence, the never-merge rule, explanations, corrections."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dedup.matcher import InquiryMatcher
+from inbox.domain import Channel, Direction, IncomingMessage
+from inbox.errors import ConflictError, NotFoundError
+from inbox.storage.repository import Store, read_contacts_csv
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+OFFICE_PHONE = "+4759446000"
+
+CONTACTS = """fnr,aktor_id,name,phone,email
+14839109602,2620966542870,Hege Mo Lunde,+4791111111,hege.lunde@example.no
+02916740967,2722971028225,Tor Vik,+4792222222,tor.vik@example.com
+"""
+
+
+def sms(sid: str, phone: str, hours: float, body: str) -> IncomingMessage:
+    return IncomingMessage(channel=Channel.SMS, provider_key=sid, direction=Direction.IN,
+                           sent_at=T0 + timedelta(hours=hours), body=body, raw="{}", sender=phone,
+                           recipient=OFFICE_PHONE)
+
+
+def mail(mid: str, addr: str, hours: float, body: str, *, reply_to: str = "", name: str = "",
+         direction: Direction = Direction.IN) -> IncomingMessage:
+    return IncomingMessage(channel=Channel.EMAIL, provider_key=mid, direction=direction,
+                           sent_at=T0 + timedelta(hours=hours), body=body, raw="",
+                           sender=addr if direction == Direction.IN else "veileder@nav.no",
+                           recipient="nav@nav.no" if direction == Direction.IN else addr, sender_name=name,
+                           in_reply_to=reply_to, references=(reply_to,) if reply_to else ())
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, embedder: Any) -> tuple[Store, InquiryMatcher]:
+    store = Store.open(f"sqlite:///{tmp_path / 'm.db'}")
+    csv = tmp_path / "contacts.csv"
+    csv.write_text(CONTACTS, encoding="utf-8")
+    store.import_contacts(read_contacts_csv(csv))
+    return store, InquiryMatcher(embedder)
+
+
+def threads_of(store: Store) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for e in store.open_threads(limit=100):
+        for m in store.thread(e.thread.id).messages:
+            out[m.key] = e.thread.id
+    return out
+
+
+def test_same_request_on_two_channels_is_one_inquiry(seeded: tuple[Store, InquiryMatcher]) -> None:
+    store, matcher = seeded
+    store.ingest([mail("<a@x>", "hege.lunde@example.no", 0,
+                       "Hei. Jeg har vært sykmeldt siden august og har ennå ikke fått sykepenger. "
+                       "Kan dere sjekke saken min?")], matcher=matcher)
+    store.ingest([sms("SM1", "+4791111111", 20, "hei, sendte e-post i går om sykepengene. har dere fått den?")],
+                 matcher=matcher)
+    t = threads_of(store)
+    assert t["email:<a@x>"] == t["sms:SM1"]
+    reasons = store.match_reasons(t["sms:SM1"])
+    joined = [r for r in reasons.values() if r.get("evidence", {}).get("matched") == "email:<a@x>"]
+    assert joined and joined[0]["score"] >= 0.7
+    assert "other channel" in joined[0]["reason"]
+
+
+def test_two_registered_persons_are_never_merged(seeded: tuple[Store, InquiryMatcher]) -> None:
+    store, matcher = seeded
+    text = "Hei, når kommer dagpengene for oktober? Har ikke fått noe ennå."
+    store.ingest([sms("SM1", "+4791111111", 0, text), sms("SM2", "+4792222222", 1, text)], matcher=matcher)
+    t = threads_of(store)
+    assert t["sms:SM1"] != t["sms:SM2"]
+
+
+def test_unknown_number_identified_by_fnr_in_the_text(seeded: tuple[Store, InquiryMatcher]) -> None:
+    store, matcher = seeded
+    store.ingest([mail("<a@x>", "tor.vik@example.com", 0,
+                       "Jeg har byttet bank og vil ha uføretrygden inn på ny konto fra neste måned.")],
+                 matcher=matcher)
+    store.ingest([sms("SM9", "+4798765432", 30, "Tor Vik her, fnr 02916740967, låner telefon. "
+                      "Sendte e-post i går om nytt kontonummer for uføretrygden. Har dere fått den?")],
+                 matcher=matcher)
+    t = threads_of(store)
+    assert t["sms:SM9"] == t["email:<a@x>"]
+    view = store.thread(t["sms:SM9"])
+    assert view.person is not None and view.person.name == "Tor Vik"
+    assert {m.person_id for m in view.messages} == {view.person.id}
+
+
+def test_content_free_follow_up_joins_the_latest_inquiry(seeded: tuple[Store, InquiryMatcher]) -> None:
+    store, matcher = seeded
+    store.ingest([sms("SM1", "+4791111111", 0, "Hei, jeg har mistet BankID og får ikke sendt meldekortet."),
+                  sms("SM2", "+4791111111", 5, "hallo??")], matcher=matcher)
+    t = threads_of(store)
+    assert t["sms:SM1"] == t["sms:SM2"]
+
+
+def test_new_question_in_a_reply_starts_a_new_inquiry(seeded: tuple[Store, InquiryMatcher]) -> None:
+    store, matcher = seeded
+    store.ingest([mail("<a@x>", "hege.lunde@example.no", 0, "Når får jeg svar på søknaden om AAP?"),
+                  mail("<b@x>", "hege.lunde@example.no", 24, "Hei Hege, vedtaket kommer neste uke.",
+                       reply_to="<a@x>", direction=Direction.OUT),
+                  mail("<c@x>", "hege.lunde@example.no", 48, "Takk! Et annet spørsmål: jeg har flyttet, "
+                       "hvordan endrer jeg adressen min hos dere?", reply_to="<b@x>")], matcher=matcher)
+    view_c = [tid for key, tid in threads_of(store).items() if key == "email:<c@x>"]
+    assert view_c, "the new question must be an open inquiry"
+    assert store.thread(view_c[0]).thread.message_count == 1
+
+
+def test_reingest_with_the_matcher_stores_nothing_twice(seeded: tuple[Store, InquiryMatcher], dev_dir: Path
+                                                        ) -> None:
+    from inbox.ingest import read_files
+
+    store, matcher = seeded
+    files = [dev_dir / "sms.json", dev_dir / "mail.mbox", dev_dir / "dialog.json"]
+    first = store.ingest(read_files(files), matcher=matcher)
+    again = store.ingest(read_files(files[::-1]), matcher=matcher)
+    assert sum(first.new.values()) == 259
+    assert sum(again.new.values()) == 0
+    assert store.counts()["messages"] == 259
+
+
+def test_split_merge_undo_are_audited_and_become_labelled_pairs(seeded: tuple[Store, InquiryMatcher]) -> None:
+    store, matcher = seeded
+    store.ingest([mail("<a@x>", "hege.lunde@example.no", 0, "Jeg har ikke fått sykepenger for september."),
+                  sms("SM1", "+4791111111", 20, "Sendte e-post i går om sykepengene, har dere fått den?")],
+                 matcher=matcher)
+    t = threads_of(store)
+    tid = t["sms:SM1"]
+    sms_id = next(m.id for m in store.thread(tid).messages if m.key == "sms:SM1")
+    new_tid = store.split(sms_id, "ola")
+    assert threads_of(store)["sms:SM1"] == new_tid
+    assert store.corrections() == [("sms:SM1", "email:<a@x>", False)]
+    moved = store.merge(tid, new_tid, "ola")
+    assert moved == [sms_id]
+    assert threads_of(store)["sms:SM1"] == tid
+    assert store.undo("ola")["undid"] == "merge"
+    assert threads_of(store)["sms:SM1"] == new_tid
+    assert store.undo("ola")["undid"] == "split"
+    assert threads_of(store)["sms:SM1"] == tid
+    with pytest.raises(NotFoundError):
+        store.undo("ola")
+    with pytest.raises(ConflictError):
+        store.merge(tid, tid, "ola")
+    actions = [e["action"] for e in store.audit_events(user="ola")]
+    assert actions == ["split", "merge", "undo", "undo"]
+    assert json.loads(store.audit_events(user="ola")[0]["detail"])["message"] == sms_id
