@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from dedup.normalise import fold
+from inbox.text import is_content_free
 
 _F = re.IGNORECASE | re.UNICODE
 
@@ -60,14 +61,6 @@ _NEW_TOPIC = re.compile(
     r"another (question|matter|thing|issue)|(one|a) (more|new|different|separate) (question|thing|matter|issue)|"
     r"something (else|different)|(different|separate|unrelated) (question|matter|issue)|not about|ikke om|ikkje om|"
     r"inne pytanie|inna sprawa|coś innego|інше питання|ще одне питання|su'aal kale|arrin kale)", _F)
-_CONTENT_FREE = re.compile(
-    r"^[\W_]*((tusen )?takk\w*|thanks?( you)?( so much)?|ok(ay|ei)?|supert?|perfekt|flott|fint|greit|"
-    r"hallo|hei|hello|hi|\?+|dziękuję|дякую|mahadsanid|yes|ja|nei|no|sure|great|bra|topp|"
-    r"det passer( bra| fint)?|(jeg|eg) kommer|i('ll| will) be there|se(es)? (deg|you)|"
-    r"det (hjelper|hjelp) (masse|mykje|mye)|det betyr (mye|mykje))"
-    r"([\s,.!:;?]+(takk\w*|for (svar|svaret|hjelpen|det)|tusen|you|så mye|so much|igjen|again|da|"
-    r"[\w']{1,12})){0,3}[\W_]*$", _F)
-
 # -- topics: benefit and service names, in the languages the office sees ------------------------------
 TOPICS: dict[str, re.Pattern[str]] = {name: re.compile(rx, _F) for name, rx in {
     "dagpenger": r"dagpeng\w*|unemployment (benefit|money|pay)|zasił\w* dla bezrobotnych|допомог\w* по безробіттю",
@@ -158,23 +151,6 @@ def is_followup(text: str) -> bool:
 
 def is_new_topic(text: str) -> bool:
     return _NEW_TOPIC.search(text) is not None
-
-
-_ONLY_CALLING = re.compile(r"^[\W_]*(hallo|hei|hello|hi|halo)?[\s?!.]*$", _F)
-_THANKS = re.compile(r"\b(takk|thanks|thank you|dziękuję|дякую|mahadsanid)\b|شكرا", _F)
-_THANKS_START = re.compile(r"^[\W_]*(tusen takk|takk|thanks|thank you|dziękuję|дякую|mahadsanid|شكرا)\b", _F)
-
-
-def is_content_free(text: str) -> bool:
-    """Thanks, ok, hallo?? — no request of its own (a short thank-you without a question counts too)."""
-    t = text.strip()
-    if "?" in t and not _ONLY_CALLING.match(t):
-        return False  # a question has content of its own
-    if len(t) <= 80 and _CONTENT_FREE.match(t) is not None:
-        return True
-    if len(t) <= 20:
-        return True
-    return (len(t) <= 60 and _THANKS_START.match(t) is not None) or (len(t) <= 40 and _THANKS.search(t) is not None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,11 +28,12 @@ from typing import Any
 import numpy as np
 
 from dedup.embed import Embedder
-from dedup.features import Signals, is_content_free, pair_features
+from dedup.features import Signals, pair_features
 from dedup.normalise import fold, normalise
 from dedup.scorer import Scorer
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.matching import NEW_THREAD, CandidateMessage, MatchContext, MatchDecision, structural_decision
+from inbox.text import is_content_free
 
 DEFAULT_WINDOW = timedelta(days=10)
 DEFAULT_THRESHOLD = 0.7

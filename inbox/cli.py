@@ -424,6 +424,84 @@ def undo(c: Ctx) -> None:
     out.print(f"undid {res['undid']}: {len(res['messages'])} message(s) back in thread {res['thread']}")
 
 
+@cli.command()
+@click.argument("person", type=int)
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
+              help="Change a field: age_group, language, interpreter, digital_skills, preferred_channel, notes, "
+                   "meetings_held, open_conflict. Repeatable.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def profile(c: Ctx, person: int, assignments: tuple[str, ...], as_json: bool) -> None:
+    """Show or edit a person's profile (used by the reply-channel suggestion)."""
+    store = c.store()
+    if assignments:
+        fields: dict[str, Any] = {}
+        for a in assignments:
+            key, sep, value = a.partition("=")
+            if not sep:
+                raise click.UsageError(f"--set takes FIELD=VALUE, not {a!r}")
+            key = key.strip()
+            if key in ("interpreter", "open_conflict"):
+                fields[key] = value.strip().lower() in ("1", "true", "yes", "ja")
+            elif key == "meetings_held":
+                fields[key] = int(value)
+            else:
+                fields[key] = value
+        try:
+            data = store.update_profile(person, c.settings.user, **fields)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+    else:
+        data = store.profile(person)
+    if as_json:
+        out.print_json(data=data)
+    else:
+        for k, v in data.items():
+            out.print(f"{k:18} {v}", markup=False)
+
+
+@cli.command()
+@click.argument("thread", type=int)
+@click.option("--lang", type=click.Choice(["no", "en"]), default=None, help="Language of the reasons.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def suggest(c: Ctx, thread: int, lang: str | None, as_json: bool) -> None:
+    """Suggest the channel to answer a thread on, ranked, with the reasons and their evidence."""
+    from inbox.services import suggest_for_thread
+
+    s = suggest_for_thread(c.store(), thread, c.settings.user, lang=lang)
+    if as_json:
+        out.print_json(data=s.to_dict())
+        return
+    for i, ch in enumerate(s.ranked, 1):
+        out.print(f"{i}. [bold]{ch.channel.value}[/] ({ch.score:.1f})")
+        for r in ch.reasons:
+            out.print(f"   - {r.text}", markup=False)
+
+
+@cli.command()
+@click.argument("thread", type=int)
+@click.option("--channel", required=True,
+              type=click.Choice(["dialog", "sms", "email", "phone", "video", "meeting"]),
+              help="The channel you answer (or will answer) on.")
+@click.option("--body", default="", help="What you wrote, or a note of the planned call or meeting.")
+@pass_ctx
+def reply(c: Ctx, thread: int, channel: str, body: str) -> None:
+    """Record the answer to a thread; a choice other than the suggestion is recorded as an override.
+
+    Sending through the channel happens in the TUI or by `inbox sync`; this records the decision.
+    """
+    from inbox.services import suggest_for_thread
+
+    store = c.store()
+    s = suggest_for_thread(store, thread, c.settings.user)
+    state = "planned" if channel in ("phone", "video", "meeting") else "recorded"
+    store.record_reply(thread, channel=channel, user=c.settings.user, body=body, state=state,
+                       suggested=s.best.value, factors=s.factors)
+    note = "" if channel == s.best.value else f" (override: suggested {s.best.value})"
+    out.print(f"thread {thread} answered on {channel}{note}")
+
+
 def _register_groups() -> None:
     """Command groups that live in their own modules."""
     from inbox.cli_dedup import dedup
@@ -431,6 +509,24 @@ def _register_groups() -> None:
 
     cli.add_command(dedup)
     cli.add_command(recommend)
+    recommend.add_command(recommend_report)
+
+
+@click.command("report")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def recommend_report(c: Ctx, as_json: bool) -> None:
+    """How often caseworkers answered on the suggested channel, by research factor."""
+    r = c.store().recommend_report()
+    if as_json:
+        out.print_json(data=r)
+        return
+    if not r["replies"]:
+        out.print("no replies with a suggestion recorded yet")
+        return
+    out.print(f"{r['agreed']} of {r['replies']} replies on the suggested channel ({r['agreement']:.0%})")
+    for f, v in r["by_factor"].items():
+        out.print(f"  {f:28} {v['agreed']}/{v['replies']} ({v['agreement']:.0%})")
 
 
 _register_groups()

@@ -3,7 +3,7 @@ imports dedup (and later the connectors); everything heavy is imported on first 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inbox.matching import Matcher, StructuralMatcher
 
@@ -31,3 +31,37 @@ def build_matcher(name: str = "embedding", *, model: str = "default", device: st
 
     config = MatcherConfig() if threshold is None else MatcherConfig(threshold=threshold)
     return InquiryMatcher(embedder or build_embedder(model, device), config=config)
+
+
+def suggest_for_thread(store: Any, thread_id: int, user: str, *, policy: Any = None, lang: str | None = None
+                       ) -> Any:
+    """The suggested reply channel for a stored thread: its messages, the person's profile, the
+    relationship and the caseworker's load, through the pure recommender."""
+    from inbox.recommend import (
+        CaseworkerLoad,
+        Profile,
+        Relationship,
+        ThreadInput,
+        ThreadMessage,
+        parse_channel,
+        recommend,
+    )
+    from inbox.recommend_cases import load_policy
+
+    view = store.thread(thread_id)
+    prof: dict[str, Any] = store.profile(view.person.id) if view.person else {}
+    thread = ThreadInput(tuple(
+        ThreadMessage(m.direction, m.channel.value, m.clean_body or m.body, m.sent_at) for m in view.messages
+    ), id=str(thread_id))
+    profile = Profile(
+        age_group=prof.get("age_group", ""), lang=prof.get("language") or "nb",
+        digital_skills=prof.get("digital_skills") or "ok", prefers=parse_channel(prof.get("preferred_channel")),
+        interpreter_needed=bool(prof.get("interpreter")),
+        notes=tuple(n for n in (prof.get("notes") or "").splitlines() if n.strip()),
+    )
+    earlier = store.person_thread_count(view.person.id) if view.person else 0
+    relationship = Relationship(first_contact=earlier <= 1 and not prof.get("meetings_held"),
+                                meetings_held=int(prof.get("meetings_held") or 0),
+                                open_conflict=bool(prof.get("open_conflict")))
+    load = CaseworkerLoad(caseload=store.caseload(user), queue_waiting=store.stats().open_inquiries)
+    return recommend(thread, profile, relationship, load, policy or load_policy(), lang=lang)

@@ -121,3 +121,39 @@ def clean_text(body: str, *, email: bool = False) -> str:
     text = re.sub(r"[ \t\u00a0]+", " ", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
+
+
+# -- messages without a request of their own ------------------------------------------------------------
+_F = re.IGNORECASE | re.UNICODE
+_CONTENT_FREE = re.compile(
+    r"^[\W_]*((tusen )?takk\w*|thanks?( you)?( so much)?|ok(ay|ei)?|supert?|perfekt|flott|fint|greit|"
+    r"hallo|hei|hello|hi|\?+|dziękuję|дякую|mahadsanid|yes|ja|nei|no|sure|great|bra|topp|"
+    r"det passer( bra| fint)?|(jeg|eg) kommer|i('ll| will) be there|se(es)? (deg|you)|"
+    r"det (hjelper|hjelp) (masse|mykje|mye)|det betyr (mye|mykje))"
+    r"([\s,.!:;?]+(takk\w*|for (svar|svaret|hjelpen|det)|tusen|you|så mye|so much|igjen|again|da|"
+    r"[\w']{1,12})){0,3}[\W_]*$", _F)
+
+_ONLY_CALLING = re.compile(r"^[\W_]*(hallo|hei|hello|hi|halo)?[\s?!.]*$", _F)
+_THANKS = re.compile(r"\b(takk|thanks|thank you|dziękuję|дякую|mahadsanid)\b|شكرا", _F)
+_THANKS_START = re.compile(r"^[\W_]*(tusen takk|takk|thanks|thank you|dziękuję|дякую|mahadsanid|شكرا)\b", _F)
+
+
+def is_content_free(text: str) -> bool:
+    """Thanks, ok, hallo?? — no request of its own (a short thank-you without a question counts too)."""
+    t = text.strip()
+    if "?" in t and not _ONLY_CALLING.match(t):
+        return False  # a question has content of its own
+    if len(t) <= 80 and _CONTENT_FREE.match(t) is not None:
+        return True
+    if len(t) <= 20:
+        return True
+    return (len(t) <= 60 and _THANKS_START.match(t) is not None) or (len(t) <= 40 and _THANKS.search(t) is not None)
+
+
+def is_acknowledgement(text: str) -> bool:
+    """A thank-you or ok after an answer ("Fikset, takk!", "Det passer bra"): nothing is waiting for a reply.
+
+    Unlike "hallo??", which asks for attention, an acknowledgement does not put a thread back in the queue.
+    """
+    t = text.strip()
+    return "?" not in t and not _ONLY_CALLING.match(t) and is_content_free(t)

@@ -55,6 +55,12 @@ def _part_text(part: EmailMessage) -> str:
 
 
 def _body_and_attachments(msg: EmailMessage) -> tuple[str, tuple[Attachment, ...]]:
+    if not msg.is_multipart():
+        # Most mail is one text part: read its Content-Type once (header parsing dominates the cost).
+        ctype = msg.get_content_type()
+        if ctype.startswith("text/") and msg.get_content_disposition() != "attachment":
+            text = _part_text(msg)
+            return (html_to_text(text) if ctype == "text/html" else text), ()
     attachments: list[Attachment] = []
     for part in msg.walk():
         if part.is_multipart():

@@ -23,7 +23,7 @@ from inbox.identity import fnr_is_valid, normalise_email, normalise_phone
 from inbox.matching import Matcher, StructuralMatcher
 from inbox.storage.convert import message_from_row, person_from_row, thread_from_row, utc
 from inbox.storage.database import make_engine, migrate
-from inbox.storage.tables import AuditRow, CursorRow
+from inbox.storage.tables import AuditRow, CursorRow, ReplyRow
 from inbox.storage.writer import (
     T_IDENT,
     T_MSG,
@@ -36,6 +36,7 @@ from inbox.storage.writer import (
 )
 
 T_AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
+T_REPLY = ReplyRow.__table__  # type: ignore[attr-defined]
 T_CURSOR = CursorRow.__table__  # type: ignore[attr-defined]
 
 OPEN_STATES = ("open", "claimed")
@@ -383,6 +384,100 @@ class Store:
             if res.rowcount != 1:
                 raise NotFoundError(f"no thread {thread_id}")
             _audit(conn, user, state.value, thread_id)
+
+    # -- person profile and replies -----------------------------------------------------------------------
+    PROFILE_FIELDS = ("age_group", "language", "interpreter", "digital_skills", "preferred_channel", "notes",
+                      "meetings_held", "open_conflict")
+
+    def profile(self, person_id: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(T_PERSON).where(T_PERSON.c.id == person_id)).mappings().first()
+        if row is None:
+            raise NotFoundError(f"no person {person_id}")
+        return {k: row[k] for k in ("id", "name", "in_register", *self.PROFILE_FIELDS)}
+
+    def update_profile(self, person_id: int, user: str, **fields: Any) -> dict[str, Any]:
+        unknown = set(fields) - set(self.PROFILE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown profile field(s): {', '.join(sorted(unknown))} "
+                             f"(editable: {', '.join(self.PROFILE_FIELDS)})")
+        with self.engine.begin() as conn:
+            res = conn.execute(update(T_PERSON).where(T_PERSON.c.id == person_id).values(**fields))
+            if res.rowcount != 1:
+                raise NotFoundError(f"no person {person_id}")
+            conn.execute(insert(T_AUDIT).values(at=datetime.now(UTC), user=user, action="profile",
+                                                thread_id=None, person_id=person_id,
+                                                detail=json.dumps({"fields": sorted(fields)})))
+        return self.profile(person_id)
+
+    def person_thread_count(self, person_id: int) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(T_THREAD)
+                                    .where(T_THREAD.c.person_id == person_id)).scalar_one())
+
+    def caseload(self, user: str) -> int:
+        """How many persons the caseworker has threads with (claimed or answered by them)."""
+        with self.engine.connect() as conn:
+            claimed = set(conn.execute(select(T_THREAD.c.person_id).where(T_THREAD.c.claimed_by == user)).scalars())
+            replied = set(conn.execute(select(T_THREAD.c.person_id).join(T_REPLY, T_REPLY.c.thread_id == T_THREAD.c.id)
+                                       .where(T_REPLY.c.by_user == user)).scalars())
+        return len((claimed | replied) - {None})
+
+    def record_reply(self, thread_id: int, *, channel: str, user: str, body: str = "", state: str = "planned",
+                     suggested: str = "", factors: Iterable[str] = (), provider_key: str = "",
+                     status: str = "") -> int:
+        """Record a reply (sent on a written channel, or planned: phone, video, meeting).
+
+        The thread counts as answered; choosing another channel than the suggestion is an override.
+        """
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            if conn.execute(select(T_THREAD.c.id).where(T_THREAD.c.id == thread_id)).first() is None:
+                raise NotFoundError(f"no thread {thread_id}")
+            rid = int(conn.execute(insert(T_REPLY).values(
+                thread_id=thread_id, channel=channel, state=state, by_user=user, body=body,
+                suggested_channel=suggested, provider_key=provider_key, status=status, created_at=now,
+                factors=json.dumps(sorted(factors)),
+            )).inserted_primary_key[0])  # type: ignore[index]
+            conn.execute(update(T_THREAD).where(T_THREAD.c.id == thread_id).values(
+                state="answered", claimed_by="", claimed_at=None))
+            _audit(conn, user, "reply", thread_id, channel=channel, suggested=suggested,
+                   override=bool(suggested and suggested != channel))
+        return rid
+
+    def replies(self, thread_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(T_REPLY).where(T_REPLY.c.thread_id == thread_id)
+                                .order_by(T_REPLY.c.created_at, T_REPLY.c.id)).mappings().all()
+        return [dict(r) | {"created_at": utc(r["created_at"])} for r in rows]
+
+    def set_reply_status(self, provider_key: str, status: str) -> bool:
+        """A delivery status callback (for example Twilio's MessageStatus) for a sent reply."""
+        with self.engine.begin() as conn:
+            res = conn.execute(update(T_REPLY).where(T_REPLY.c.provider_key == provider_key).values(status=status))
+        return bool(res.rowcount)
+
+    def recommend_report(self) -> dict[str, Any]:
+        """How often caseworkers chose the suggested channel, overall and by research factor."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(T_REPLY.c.channel, T_REPLY.c.suggested_channel, T_REPLY.c.factors)
+                                .where(T_REPLY.c.suggested_channel != "")).all()
+        by_factor: dict[str, list[int]] = {}
+        agreed = 0
+        for channel, suggested, factors in rows:
+            ok = int(channel == suggested)
+            agreed += ok
+            for f in json.loads(factors or "[]") or ["(none)"]:
+                by_factor.setdefault(f, [0, 0])
+                by_factor[f][0] += ok
+                by_factor[f][1] += 1
+        return {
+            "replies": len(rows),
+            "agreed": agreed,
+            "agreement": round(agreed / len(rows), 4) if rows else None,
+            "by_factor": {f: {"replies": n, "agreed": a, "agreement": round(a / n, 4)}
+                          for f, (a, n) in sorted(by_factor.items())},
+        }
 
     # -- caseworker corrections: split, merge, undo ------------------------------------------------
     def split(self, message_id: int, user: str) -> int:

@@ -98,6 +98,7 @@ class MessageRow(SQLModel, table=True):
     raw: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     attachments: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     status: str = ""
+    ack: bool = False  # a bare thank-you/ok: does not put the thread back in the queue
     source: str = ""  # file or connector it came from
     match_score: float | None = None
     match_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
@@ -116,6 +117,8 @@ class ReplyRow(SQLModel, table=True):
     provider_key: str = ""
     status: str = ""
     created_at: datetime = _ts()
+    # The suggestion's research factors (JSON list), so agreement can be reported by factor.
+    factors: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class AuditRow(SQLModel, table=True):

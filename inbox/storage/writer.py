@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from inbox.domain import (
@@ -30,7 +30,7 @@ from inbox.identity import identity_for_address
 from inbox.matching import CandidateMessage, MatchDecision, Matcher
 from inbox.storage.convert import utc
 from inbox.storage.tables import IdentityRow, MessageRow, PersonRow, QuarantineRow, ThreadRow
-from inbox.text import clean_text
+from inbox.text import clean_text, is_acknowledgement
 
 T_MSG = MessageRow.__table__  # type: ignore[attr-defined]
 T_THREAD = ThreadRow.__table__  # type: ignore[attr-defined]
@@ -39,6 +39,26 @@ T_IDENT = IdentityRow.__table__  # type: ignore[attr-defined]
 T_QUAR = QuarantineRow.__table__  # type: ignore[attr-defined]
 
 _CHUNK = 400  # bound parameters per IN (...) query, well under SQLite's limit
+
+_THREAD_OF_KEY = select(T_MSG.c.thread_id).where(
+    T_MSG.c.channel == bindparam("ch"), T_MSG.c.provider_key == bindparam("pk"))
+_THREAD_OF_CONVERSATION = (select(T_MSG.c.thread_id)
+                           .where(T_MSG.c.channel == bindparam("ch"), T_MSG.c.conversation == bindparam("conv"))
+                           .order_by(T_MSG.c.sent_at.desc()).limit(1))
+_IDENTITY_OWNER = select(T_IDENT.c.person_id).where(T_IDENT.c.kind == bindparam("k"), T_IDENT.c.value == bindparam("v"))
+
+# Statements built once: SQLAlchemy then compiles each a single time (hot path of every ingest).
+_INSERT_THREAD = insert(T_THREAD)
+_INSERT_PERSON = insert(T_PERSON)
+_UPDATE_THREAD = (
+    update(T_THREAD)
+    .where(T_THREAD.c.id == bindparam("tid"))
+    .values(
+        first_contact=bindparam("fc"), last_activity=bindparam("la"), last_inbound=bindparam("li"),
+        last_outbound=bindparam("lo"), message_count=bindparam("n"), inbound_count=bindparam("n_in"),
+        channels=bindparam("ch"), state=bindparam("st"),
+    )
+)
 
 
 @dataclass
@@ -117,9 +137,7 @@ class _BatchContext:
         self._registered: dict[int, bool] = {}
 
     def person_by_identity(self, kind: str, value: str) -> int | None:
-        pid = self.conn.execute(
-            select(T_IDENT.c.person_id).where(T_IDENT.c.kind == kind, T_IDENT.c.value == value)
-        ).scalar_one_or_none()
+        pid = self.conn.execute(_IDENTITY_OWNER, {"k": kind, "v": value}).scalar_one_or_none()
         return int(pid) if pid is not None else None
 
     def registered(self, person_id: int) -> bool:
@@ -138,21 +156,15 @@ class _BatchContext:
         if key in self.key_thread:
             return self.key_thread[key]
         channel, _, pkey = key.partition(":")
-        tid = self.conn.execute(
-            select(T_MSG.c.thread_id).where(T_MSG.c.channel == channel, T_MSG.c.provider_key == pkey)
-        ).scalar_one_or_none()
+        tid = self.conn.execute(_THREAD_OF_KEY, {"ch": channel, "pk": pkey}).scalar_one_or_none()
         return int(tid) if tid is not None else None
 
     def thread_of_conversation(self, channel: Channel, conversation: str) -> int | None:
         ck = (channel.value, conversation)
         if ck in self.conv_thread:
             return self.conv_thread[ck]
-        tid = self.conn.execute(
-            select(T_MSG.c.thread_id)
-            .where(T_MSG.c.channel == channel.value, T_MSG.c.conversation == conversation)
-            .order_by(T_MSG.c.sent_at.desc())
-            .limit(1)
-        ).scalar_one_or_none()
+        tid = self.conn.execute(_THREAD_OF_CONVERSATION, {"ch": channel.value, "conv": conversation}
+                                ).scalar_one_or_none()
         if tid is not None:
             self.conv_thread[ck] = int(tid)
         return int(tid) if tid is not None else None
@@ -245,12 +257,13 @@ class MessageWriter:
     def _create_person(self, m: IncomingMessage, ids: list[Identity]) -> int:
         fnr = next((i.value for i in ids if i.kind == IdentityKind.FNR), None)
         aktor = next((i.value for i in ids if i.kind == IdentityKind.AKTOR_ID), None)
-        name = (m.sender_name if m.direction == Direction.IN else "") or ids[0].value
-        res = self.conn.execute(
-            insert(T_PERSON).values(name=name, fnr=fnr, aktor_id=aktor, in_register=False, age_group="",
-                                    language="", interpreter=False, digital_skills="", preferred_channel="",
-                                    notes="", meetings_held=0, open_conflict=False)
-        )
+        # Shown in the queue: the display name, else the phone or address (never an ID number).
+        shown = next((i.value for i in ids if i.kind in (IdentityKind.PHONE, IdentityKind.EMAIL)), "")
+        name = (m.sender_name if m.direction == Direction.IN else "") or shown
+        res = self.conn.execute(_INSERT_PERSON, {
+            "name": name, "fnr": fnr, "aktor_id": aktor, "in_register": False, "age_group": "", "language": "",
+            "interpreter": False, "digital_skills": "", "preferred_channel": "", "notes": "", "meetings_held": 0,
+            "open_conflict": False})
         return int(res.inserted_primary_key[0])  # type: ignore[index]
 
     def _add_identities(self, person_id: int, ids: list[Identity]) -> None:
@@ -329,13 +342,11 @@ class MessageWriter:
         refresh_threads(self.conn, sorted(touched))
 
     def _new_thread(self, person_id: int | None, m: IncomingMessage, now: datetime) -> int:
-        res = self.conn.execute(
-            insert(T_THREAD).values(
-                person_id=person_id, state="open", first_contact=utc(m.sent_at), last_activity=utc(m.sent_at),
-                claimed_by="", channels=m.channel.value, message_count=0, inbound_count=0,
-                created_seq=0,
-            )
-        )
+        sent = utc(m.sent_at)
+        res = self.conn.execute(_INSERT_THREAD, {
+            "person_id": person_id, "state": "open", "first_contact": sent, "last_activity": sent,
+            "claimed_by": "", "channels": m.channel.value, "message_count": 0, "inbound_count": 0, "created_seq": 0,
+        })
         return int(res.inserted_primary_key[0])  # type: ignore[index]
 
     def _row(self, m: IncomingMessage, clean: str, tid: int, pid: int | None, d: MatchDecision,
@@ -349,6 +360,7 @@ class MessageWriter:
             "attachments": json.dumps([{"name": a.name, "type": a.content_type, "size": a.size}
                                        for a in m.attachments]) if m.attachments else "",
             "status": m.status, "source": self.source, "match_score": d.score,
+            "ack": m.direction == Direction.IN and is_acknowledgement(clean),
             "match_reason": json.dumps({"reason": d.reason, "evidence": d.evidence}, default=str,
                                        ensure_ascii=False),
         }
@@ -358,7 +370,8 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
     """Recompute the maintained columns of threads from their messages, and their state.
 
     first_contact is the earliest inbound message (the fair order's key); state moves to answered when
-    the office wrote after the last inbound message, back to open when the citizen wrote again.
+    the office wrote after the last inbound message that asks for something (acknowledgements such as
+    "tusen takk!" don't), back to open when the citizen wrote again.
     """
     for chunk in _chunks(list(thread_ids)):
         agg = conn.execute(
@@ -368,6 +381,7 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
                 func.max(T_MSG.c.sent_at).label("last_any"),
                 func.min(T_MSG.c.sent_at).filter(T_MSG.c.direction == "in").label("first_in"),
                 func.max(T_MSG.c.sent_at).filter(T_MSG.c.direction == "in").label("last_in"),
+                func.max(T_MSG.c.sent_at).filter(T_MSG.c.direction == "in", T_MSG.c.ack.is_(False)).label("last_ask"),
                 func.max(T_MSG.c.sent_at).filter(T_MSG.c.direction == "out").label("last_out"),
                 func.count().label("n"),
                 func.count().filter(T_MSG.c.direction == "in").label("n_in"),
@@ -383,9 +397,11 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
         states: dict[int, str] = dict(conn.execute(
             select(T_THREAD.c.id, T_THREAD.c.state).where(T_THREAD.c.id.in_(chunk))).all())
         present = {a["thread_id"] for a in agg}
+        updates: list[dict[str, Any]] = []
         for a in agg:
             tid = a["thread_id"]
-            last_in = a["last_in"] and utc(a["last_in"])
+            # A bare "takk!" after the office's answer is not waiting for anything.
+            last_in = utc(a["last_ask"]) if a["last_ask"] else (a["last_in"] and utc(a["last_in"]))
             last_out = a["last_out"] and utc(a["last_out"])
             state = states.get(tid, "open")
             if last_in is None or (last_out is not None and last_out >= last_in):
@@ -393,13 +409,13 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
                     state = "answered"
             elif state in ("answered", "closed"):
                 state = "open"
-            conn.execute(
-                update(T_THREAD).where(T_THREAD.c.id == tid).values(
-                    first_contact=a["first_in"] or a["first_any"], last_activity=a["last_any"],
-                    last_inbound=a["last_in"], last_outbound=a["last_out"], message_count=a["n"],
-                    inbound_count=a["n_in"], channels=",".join(sorted(chans.get(tid, set()))), state=state,
-                )
-            )
+            updates.append({
+                "tid": tid, "fc": a["first_in"] or a["first_any"], "la": a["last_any"], "li": a["last_in"],
+                "lo": a["last_out"], "n": a["n"], "n_in": a["n_in"], "ch": ",".join(sorted(chans.get(tid, set()))),
+                "st": state,
+            })
+        if updates:
+            conn.execute(_UPDATE_THREAD, updates)
         # A thread left without messages (all split or merged away) is closed.
         empty = [t for t in chunk if t not in present]
         if empty:
