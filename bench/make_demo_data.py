@@ -2,7 +2,7 @@
 
     python bench/make_demo_data.py [--out inbox/demo]
 
-Seventeen made-up people write to one Nav office over the three weeks before 26 November 2026, by SMS
+Twenty-four made-up people write to one Nav office over the three weeks before 26 November 2026, by SMS
 (Twilio), email (mbox) and the activity plan's dialogue. The texts are written by hand below; everything
 else (ids, dates in each export's format, quoting, MIME) is derived, so the output is the same on every
 run. No real person is in it: national ID numbers follow the synthetic convention (month + 80) and pass
@@ -13,6 +13,12 @@ mine?" in the dialogue); a request in Polish by SMS and again in Norwegian by ma
 a man writing from his wife's phone; two people asking nearly the same thing on the same day; new
 questions asked as replies in old mail and dialogue threads; Somali, Arabic, Ukrainian and English
 writers; office replies on every channel; HTML-only, multipart/alternative and a mail with a PDF.
+
+The last four days (22–25 November) hold fourteen inquiries nobody has answered yet, so the queue has
+something to triage: five arrive on two channels (SMS then mail, mail then dialogue, dialogue then SMS,
+two SMS and then the dialogue), one in Polish and one in English from writers not in the register, two in
+nynorsk, an angry mail about a repayment notice, a young user locked out of the activity plan, a
+short "hallo??" nudge and someone anxious about a first meeting.
 """
 
 from __future__ import annotations
@@ -106,6 +112,13 @@ PEOPLE: dict[str, Person] = {
         Person("p015", "Lars Øvrebø", date(1969, 3, 17), "+4790871243", "lars.ovrebo@example.no"),
         Person("p016", "Sigrid Tofte", date(1981, 7, 8), "+4798820634", "sigrid.tofte@example.net"),
         Person("p017", "Håvard Lien", date(1977, 10, 29), "+4740392857", "havard.lien@example.com"),
+        Person("p018", "Mathias Berg", date(2005, 2, 19), "+4748215907", "mathias.berg05@example.com"),
+        Person("p019", "Hanne Strand", date(1993, 9, 4), "+4791350276", "hanne.strand@example.no"),
+        Person("p020", "Rune Halvorsen", date(1972, 5, 26), "+4795563018", "rune.halvorsen@example.net"),
+        Person("p021", "Stian Moen", date(1989, 12, 13), "+4740927645", "stian.moen@example.com"),
+        Person("p022", "Agnieszka Nowak", date(1994, 6, 7), "+4746197382", "agnieszka.nowak@example.net", False),
+        Person("p023", "Torunn Myklebust", date(1986, 1, 30), "+4799042851", "torunn.myklebust@example.no"),
+        Person("p024", "Ciarán Doyle", date(1990, 10, 11), "+4747730519", "ciaran.doyle@example.com", False),
     )
 }
 for _n, _p in enumerate(PEOPLE.values()):
@@ -399,6 +412,124 @@ MESSAGES: list[Msg] = [
         "Søknaden for oktober sendte jeg 2. november, og regnskapsføreren bekrefter at inntektsmeldingen ble "
         "sendt 28. oktober.\n\nKan dere se hva som mangler?\n\nMvh\nHåvard Lien\nfnr {fnr}",
         subject="Sykepenger oktober", extra={"fnr": "p017"}),
+    #
+    # The last four days: inquiries nobody has answered yet, so the queue has something to triage.
+    #
+    # p018 — a young user who cannot get into the activity plan: SMS late Sunday, mail the next day.
+    Msg("m58", "p018", "i1", "sms", False, "2026-11-22 22:14",
+        "hei. prøver å logge inn på aktivitetsplanen sånn som veilederen sa men får bare opp en side om at "
+        "jeg ikke har tilgang. har bankid på mobil og den funker på alt annet. skal ha møte med dere fredag "
+        "og må legge inn ting før det. hva gjør jeg?"),
+    Msg("m59", "p018", "i1", "email", False, "2026-11-23 12:40",
+        "Hei\n\nsendte sms i går kveld men vet ikke om den kom frem. Kommer fortsatt ikke inn på "
+        "aktivitetsplanen. Når jeg trykker på lenken i sms-en fra dere kommer jeg til nav.no og så står det "
+        "«Du har ikke tilgang til denne tjenesten». Har prøvd både på mobilen og på pc-en til mamma, og "
+        "slettet cookies og alt sånt. Prøvde å ringe også men det var 40 min kø så jeg ga opp.\n\n"
+        "Veilederen min (tror hun heter Solveig?) sa at jeg skulle skrive inn jobbene jeg har søkt på før "
+        "møtet fredag. Går det an å bare ta det med på papir i stedet?\n\nMathias Berg",
+        subject="får ikke logget inn på aktivitetsplan"),
+    # p020 — a repayment notice read as a final demand: an angry mail, then a calmer dialogue message.
+    Msg("m60", "p020", "i1", "email", False, "2026-11-23 08:55",
+        "Hei.\n\nJeg fikk et brev fra dere fredag om at jeg skal betale tilbake 14 380 kroner i dagpenger "
+        "fordi jeg «har hatt inntekt i perioden». Det stemmer ikke. Jeg har ført ALLE timene på meldekortet, "
+        "hver eneste uke, og jeg har skjermbilder som viser det. Det er dere som har regnet feil, ikke jeg."
+        "\n\nJeg har ikke 14 000 kroner liggende, og jeg godtar ikke at dere bare trekker dette fra neste "
+        "utbetaling. Jeg vil klage, og jeg vil snakke med en som faktisk har sett på saken min – ikke få et "
+        "standardsvar tilbake.\n\nRune Halvorsen",
+        subject="Krav om tilbakebetaling - dette er feil", client="outlook"),
+    Msg("m61", "p020", "i1", "dialog", False, "2026-11-24 15:30",
+        "Sendte e-post i går om kravet på 14 380 kr, men har ikke hørt noe. Har lest brevet en gang til nå, "
+        "og det står «Varsel» øverst og at jeg kan uttale meg innen 8. desember. Betyr det at ingenting er "
+        "bestemt ennå? Da har jeg kanskje misforstått litt. Jeg vil uansett gjerne ha et møte og gå gjennom "
+        "timene, for jeg mener fortsatt at de er ført riktig.",
+        subject="Varsel om tilbakekreving"),
+    # p022 — sickness benefit, in Polish by SMS; not in the register and no BankID yet.
+    Msg("m62", "p022", "i1", "sms", False, "2026-11-23 09:34",
+        "Dzień dobry. Jestem na zwolnieniu lekarskim od 2 listopada, mam złamaną rękę. Szef mówi, że po 16 "
+        "dniach płaci NAV. Czy muszę sama wysłać jakiś wniosek? Nie mam jeszcze norweskiego BankID. "
+        "Agnieszka Nowak"),
+    # p021 — økonomisk sosialhjelp: an SMS, a two-word nudge the next day, then the dialogue.
+    Msg("m63", "p021", "i1", "sms", False, "2026-11-23 11:02",
+        "Hei. Søkte om sosialhjelp 10. november og har ikke hørt noe siden. Har 140 kr igjen på konto og "
+        "nesten ikke mat. Kan jeg få nødhjelp eller et matkort? Stian Moen"),
+    Msg("m64", "p021", "i1", "sms", False, "2026-11-24 16:55", "hallo?? har dere sett meldingen min"),
+    Msg("m65", "p021", "i1", "dialog", False, "2026-11-25 08:10",
+        "Hei. Har sendt to SMS uten å få svar, så jeg prøver her. Søknaden om økonomisk sosialhjelp sendte "
+        "jeg 10. november. En kompis har hjulpet meg med litt mat, men det går ikke så mye lenger. Kan noen "
+        "ringe meg i dag? 409 27 645",
+        subject="Søknad om sosialhjelp"),
+    # p016 — an evening course while on AAP, in nynorsk.
+    Msg("m66", "p016", "i2", "dialog", False, "2026-11-23 19:30",
+        "Hei. Eg har fått plass på eit kveldskurs i rekneskap og lønn ved Folkeuniversitetet frå januar, to "
+        "kveldar i veka. Kan eg ta kurset medan eg får AAP, eller misser eg pengane då? Kurset kostar 9 800 "
+        "kroner – finst det nokon moglegheit for at Nav dekkjer noko av det? Eg trur det kan gjere det "
+        "lettare å kome tilbake i jobb.",
+        subject="Kveldskurs i rekneskap"),
+    # p012 — the truck course starts on Monday and no invitation has come: SMS, then his old dialogue thread.
+    Msg("m67", "p012", "i3", "sms", False, "2026-11-24 08:40",
+        "Hei! Truckkurset skal starte mandag 30.11, men jeg har ikke fått noen innkalling fra kursarrangøren. "
+        "Er jeg fortsatt påmeldt? Even Solstad"),
+    Msg("m68", "p012", "i3", "dialog", False, "2026-11-25 10:05",
+        "Hei igjen. Sendte SMS i går, men skriver her også: jeg har fortsatt ikke fått noe fra dem som "
+        "holder truckkurset. Vet ikke hvor jeg skal møte eller når på dagen. Kan du sjekke at påmeldingen "
+        "gikk gjennom?",
+        parent="m41"),
+    # p007 — a new phone and no BankID, with the meldekort due on Friday (simple Norwegian).
+    Msg("m69", "p007", "i2", "sms", False, "2026-11-24 10:12",
+        "Hei. Jeg har ny telefon og BankID virker ikke mer. Banken sier ny BankID kommer i posten om 5-7 "
+        "dager. Meldekort må sendes fredag og jeg kan ikke logge inn på nav.no. Hva skal jeg gjøre? Olena "
+        "Marchenko"),
+    # p001 — travelling abroad at Christmas while on dagpenger.
+    Msg("m70", "p001", "i2", "email", False, "2026-11-24 13:05",
+        "Hei,\n\nTakk for hjelpen med utbetalingen sist, alt kom i orden.\n\nNå lurer jeg på noe annet. "
+        "Vi har lyst til å besøke svigerforeldrene mine i Portugal i jula, fra 20. desember til 3. januar. "
+        "Kan jeg reise når jeg får dagpenger, og hva må jeg eventuelt gjøre på meldekortet? Jeg vil ikke "
+        "risikere å miste pengene for hele perioden.\n\nMvh\nMarte Kvalheim",
+        subject="Reise til utlandet i jula"),
+    # p023 — bostøtte refused on last year's pay; dialogue, then an SMS the next morning (nynorsk).
+    Msg("m71", "p023", "i1", "dialog", False, "2026-11-24 13:20",
+        "Hei. Eg flytta frå Førde til Oslo i september og leiger no ei lita leilegheit på Tøyen for 11 500 "
+        "kr i månaden. Eg søkte bustøtte i oktober, men fekk avslag fordi inntekta var for høg. Dei rekna "
+        "visst med løna frå jobben eg hadde fram til august, men no har eg berre AAP. Kan de hjelpe meg å "
+        "søkje på nytt, eller må eg klage til Husbanken? Eg veit ikkje heilt kven som har ansvaret for kva.",
+        subject="Avslag på bustøtte"),
+    Msg("m72", "p023", "i1", "sms", False, "2026-11-25 09:05",
+        "Hei, eg skreiv i aktivitetsplanen i går om avslaget på bustøtte. Husleiga for desember forfell "
+        "1.12, så det hastar litt. Helsing Torunn Myklebust"),
+    # p019 — anxious before her first meeting.
+    Msg("m73", "p019", "i1", "email", False, "2026-11-24 14:10",
+        "Hei,\n\nJeg har fått innkalling til et første møte hos dere mandag 30. november kl. 11.00, og jeg "
+        "må innrømme at jeg gruer meg ganske mye. Jeg har aldri hatt noe med Nav å gjøre før. Jeg har vært "
+        "sykmeldt siden januar på grunn av angst, og fastlegen sier at sykepengene snart er brukt opp.\n\n"
+        "Hva skal vi snakke om på møtet? Må jeg ha med noe, for eksempel papirer fra legen eller fra "
+        "arbeidsgiveren? Og går det an å ta med moren min? Jeg er redd for at jeg ikke klarer å forklare meg "
+        "ordentlig hvis jeg blir nervøs.\n\nBeklager hvis dette er dumme spørsmål.\n\nVennlig hilsen\n"
+        "Hanne Strand",
+        subject="Spørsmål før møtet mandag", client="outlook", fmt="alternative"),
+    # p024 — English, dagpenger after years of work in Ireland; not in the register (a D-number only).
+    Msg("m74", "p024", "i1", "email", False, "2026-11-24 20:15",
+        "Hello,\n\nI moved to Oslo from Cork in August (my partner is Norwegian). I worked in Ireland for "
+        "six years, and here I had a temporary contract at a hotel in Bjørvika from 1 September until 15 "
+        "November, when it ended. I have a D-number but no Norwegian BankID yet.\n\nCan I apply for "
+        "unemployment benefit (dagpenger), and will my years in Ireland count? A colleague told me I need a "
+        "form called PD U1 from the Irish authorities. Should I request that myself, and how do I apply "
+        "without BankID?\n\nKind regards,\nCiarán Doyle",
+        subject="Unemployment benefit after working in Ireland"),
+    # p004 — back at work part-time from December: how to fill in the meldekort.
+    Msg("m75", "p004", "i2", "sms", False, "2026-11-25 07:15",
+        "Morn. Har fått beskjed om å begynne igjen på lageret 60 % fra 1. desember, resten er jeg fortsatt "
+        "permittert. Hvordan fører jeg det på meldekortet? Og må jeg sende ny søknad? Kristoffer Dahle"),
+    # p009 — a job interview before the moved meeting; asks for a talk earlier.
+    Msg("m76", "p009", "i3", "email", False, "2026-11-25 09:40",
+        "Hei Jon Are,\n\nGode nyheter: jeg er kalt inn til intervju for konsulentstillingen i bydelen, "
+        "tirsdag 1. desember kl. 13.00!\n\nMøtet vårt er jo flyttet til fredag 4. desember, men jeg hadde "
+        "satt stor pris på å snakke med deg før intervjuet, om så bare en halvtime. Har du tid mandag "
+        "30. november eller tidlig tirsdag? Telefon går også fint.\n\nHilsen\nSiv",
+        subject="Intervju tirsdag – kan vi snakkes før?", client="outlook"),
+    # p006 — after the moved meeting: an Arabic interpreter next time.
+    Msg("m77", "p006", "i2", "sms", False, "2026-11-25 18:40",
+        "مساء الخير. كان الاجتماع اليوم جيدا، لكنني لم أفهم كل شيء بالنرويجية، خاصة الجزء عن الخطة والتدريب. "
+        "هل يمكن أن يكون هناك مترجم (tolk) عربي في الاجتماع القادم؟ شكرا، يوسف"),
 ]
 
 
@@ -681,7 +812,7 @@ def build(out: Path) -> dict[str, int]:
         })
     dump = [{"fnr": PEOPLE[pid].fnr, "aktorId": PEOPLE[pid].aktor, "dialoger": ds} for pid, ds in entries.items()]
     (out / "dialog.json").write_text(json.dumps(dump, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    # contacts.csv: the register (three of the writers are not in it).
+    # contacts.csv: the register (five of the writers are not in it).
     with open(out / "contacts.csv", "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["fnr", "aktor_id", "name", "phone", "email"])

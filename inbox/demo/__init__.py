@@ -1,4 +1,4 @@
-"""Bundled demo exports: a few dozen made-up messages from seventeen people on three channels.
+"""Bundled demo exports: a few dozen made-up messages from twenty-four people on three channels.
 
 The files have exactly the formats the real systems export (a Twilio ``Messages.json`` page, an mbox, a
 veilarbdialog dump) plus the contact register and the true grouping (``labels.csv``). They are written by
@@ -18,7 +18,7 @@ def demo_files() -> list[Path]:
 
 
 def demo_contacts() -> Path:
-    """The contact register (``fnr,aktor_id,name,phone,email``); three of the writers are not in it."""
+    """The contact register (``fnr,aktor_id,name,phone,email``); five of the writers are not in it."""
     return DEMO_DIR / "contacts.csv"
 
 
