@@ -1,0 +1,552 @@
+"""The sync configuration: one TOML file plus environment variables, turned into connectors.
+
+Where the file is
+    ``--config FILE``, else ``$INBOX_CONFIG``, else ``config.toml`` in the user config directory
+    (``platformdirs.user_config_dir("flerkanal")``, e.g. ``~/.config/flerkanal/config.toml``).
+
+Sections
+    ``[sms]`` (Twilio), ``[email]`` (IMAP in, SMTP out), ``[dialog]`` (the activity plan's dialogue) and
+    ``[sync]`` (pacing, metrics). A connector runs when its section is present (and not
+    ``enabled = false``). Unknown sections and keys are refused, with the closest known key suggested.
+    docs/configuration.md lists every key.
+
+Secrets
+    Never in the file: the Twilio auth token, the IMAP and SMTP passwords and the dialogue token are read
+    from an environment variable (``*_env``, naming the variable, with a default name) or a file
+    (``*_file``, e.g. a mounted secret; surrounding whitespace is stripped). A secret written into the
+    file itself is refused. Secrets are read only by :meth:`SyncConfig.build`; error messages name the
+    key, the variable or the path, never the value.
+
+Environment overrides
+    ``INBOX_<SECTION>__<KEY>`` overrides one key, e.g. ``INBOX_SMS__WEBHOOK_PORT=8081`` or
+    ``INBOX_DIALOG__FOLLOWED='["12345678901"]'`` (a value starting with ``[`` is read as a TOML array;
+    others are plain strings converted to the key's type).
+
+This module only reads configuration and builds connectors; it stores and sends nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import ssl
+import stat
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from connectors.activity_plan import ActivityPlanConnector, ActivityPlanSettings
+from connectors.base import Connector
+from connectors.email_imap import EmailConnector, ImapConnector, ImapSettings
+from connectors.email_smtp import SmtpSettings
+from connectors.sms_twilio import TwilioConnector, TwilioSettings
+from connectors.sync import SyncOptions, WebhookOptions
+from inbox.errors import ConfigError
+from inbox.identity import fnr_is_valid
+
+log = logging.getLogger(__name__)
+
+APP = "flerkanal"
+CONFIG_ENV = "INBOX_CONFIG"
+ENV_PREFIX = "INBOX_"
+CONNECTOR_SECTIONS = ("sms", "email", "dialog")
+SECTIONS = (*CONNECTOR_SECTIONS, "sync")
+
+# Default environment variables for the secrets.
+TWILIO_TOKEN_ENV = "TWILIO_AUTH_TOKEN"
+IMAP_PASSWORD_ENV = "INBOX_IMAP_PASSWORD"
+SMTP_PASSWORD_ENV = "INBOX_SMTP_PASSWORD"
+DIALOG_TOKEN_ENV = "INBOX_DIALOG_TOKEN"
+
+# Keys that would put a secret in the file, and where the secret goes instead.
+_SECRET_KEYS: dict[tuple[str, str], tuple[str, str]] = {
+    ("sms", "auth_token"): ("auth_token_env", "auth_token_file"),
+    ("email", "password"): ("password_env", "password_file"),
+    ("email", "imap_password"): ("password_env", "password_file"),
+    ("email", "smtp_password"): ("smtp_password_env", "smtp_password_file"),
+    ("dialog", "token"): ("token_env", "token_file"),
+}
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP, appauthor=False)) / "config.toml"
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Path | None:
+    """The config file to read: ``explicit``, else ``$INBOX_CONFIG``, else the default path when it exists."""
+    env = os.environ if env is None else env
+    for given, what in ((explicit, "--config"), (env.get(CONFIG_ENV), CONFIG_ENV)):
+        if given:
+            path = Path(given).expanduser()
+            if not path.is_file():
+                raise ConfigError(f"the config file {path} (from {what}) does not exist; create it "
+                                  "(see docs/configuration.md) or point to another file")
+            return path
+    default = default_config_path()
+    return default if default.is_file() else None
+
+
+# -- the file's shape ------------------------------------------------------------------------------------
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
+
+    enabled: bool = True
+
+
+class SmsSection(_Section):
+    account_sid: str = Field(pattern=r"^AC[0-9a-fA-F]{32}$")
+    from_number: str = Field(pattern=r"^\+[1-9]\d{6,14}$")
+    auth_token_env: str = TWILIO_TOKEN_ENV
+    auth_token_file: Path | None = None
+    api_base_url: str | None = None  # a proxy or a test server instead of https://api.twilio.com
+    page_size: int = Field(default=100, ge=1, le=1000)
+    start: datetime | None = None
+    inbound_only: bool = True
+    timeout: float = Field(default=30.0, gt=0)
+    poll_seconds: float | None = Field(default=None, gt=0)
+    public_url: str | None = None  # set: serve the webhooks, and ask for status callbacks
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=0, le=65535)
+
+
+class EmailSection(_Section):
+    imap_host: str = Field(min_length=1)
+    imap_port: int | None = Field(default=None, ge=1, le=65535)
+    imap_user: str = Field(min_length=1)
+    mailbox: str = "INBOX"
+    imap_ssl: bool = True
+    imap_starttls: bool = False
+    password_env: str = IMAP_PASSWORD_ENV
+    password_file: Path | None = None
+    use_idle: bool = True
+    batch_size: int = Field(default=200, ge=1, le=10_000)
+    timeout: float = Field(default=30.0, gt=0)
+    poll_seconds: float | None = Field(default=None, gt=0)
+    office_addresses: list[str] = Field(default_factory=list)
+    ca_file: Path | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_auth: bool = True
+    smtp_user: str | None = None
+    smtp_password_env: str | None = None
+    smtp_password_file: Path | None = None
+    from_address: str | None = Field(default=None, alias="from")
+    from_name: str = ""
+
+
+class DialogSection(_Section):
+    base_url: str = Field(min_length=1)
+    token_env: str = DIALOG_TOKEN_ENV
+    token_file: Path | None = None
+    followed: list[str] = Field(default_factory=list, repr=False)
+    followed_file: Path | None = None
+    use_graphql: bool = True
+    concurrency: int = Field(default=4, ge=1, le=64)
+    timeout: float = Field(default=30.0, gt=0)
+    overlap_minutes: float = Field(default=60.0, ge=0)
+    poll_seconds: float | None = Field(default=None, gt=0)
+
+
+class SyncSection(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    poll_seconds: float = Field(default=60.0, gt=0)
+    backoff_initial: float = Field(default=1.0, gt=0)
+    backoff_max: float = Field(default=300.0, gt=0)
+    pull_timeout: float = Field(default=300.0, gt=0)
+    once_attempts: int = Field(default=3, ge=1)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+
+
+_MODELS: dict[str, type[BaseModel]] = {"sms": SmsSection, "email": EmailSection, "dialog": DialogSection,
+                                       "sync": SyncSection}
+
+
+@dataclass(frozen=True)
+class ConnectorInfo:
+    """What ``inbox connectors`` shows about a configured connector: no secrets."""
+
+    name: str
+    channel: str
+    target: str
+    secrets: str  # where its secrets come from ("env TWILIO_AUTH_TOKEN", "file /run/secrets/x")
+    problem: str = ""  # a secret that cannot be read, or an invalid setting; empty when fine
+
+
+@dataclass(frozen=True)
+class Built:
+    """The connectors of a configuration, ready to run."""
+
+    connectors: dict[str, Connector]
+    options: SyncOptions
+    webhook: WebhookOptions | None
+    poll_seconds: dict[str, float]
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """A validated configuration; :meth:`build` reads the secrets and makes the connectors."""
+
+    path: Path | None
+    sms: SmsSection | None = None
+    email: EmailSection | None = None
+    dialog: DialogSection | None = None
+    sync: SyncSection = SyncSection()
+    env: Mapping[str, str] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [n for n in CONNECTOR_SECTIONS if getattr(self, n) is not None]
+
+    def options(self) -> SyncOptions:
+        s = self.sync
+        if s.backoff_max < s.backoff_initial:
+            raise ConfigError("[sync] backoff_max must be at least backoff_initial")
+        return SyncOptions(poll_seconds=s.poll_seconds, backoff_initial=s.backoff_initial, backoff_max=s.backoff_max,
+                           pull_timeout=s.pull_timeout, once_attempts=s.once_attempts, metrics_host=s.metrics_host,
+                           metrics_port=s.metrics_port)
+
+    def _env(self) -> Mapping[str, str]:
+        return os.environ if self.env is None else self.env
+
+    # -- secrets ---------------------------------------------------------------------------------------
+    def _secret(self, section: str, what: str, env_key: str, env_name: str, file_key: str,
+                file_path: Path | None) -> str:
+        if file_path is not None:
+            path = self._resolve(file_path)
+            try:
+                mode = path.stat().st_mode
+                value = path.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+                raise ConfigError(f"[{section}] {file_key}: cannot read the {what} from {path} ({reason})") from exc
+            if mode & (stat.S_IRWXG | stat.S_IRWXO):
+                log.warning("[%s] %s: %s is readable by other users; chmod 600 it", section, file_key, path)
+            if not value:
+                raise ConfigError(f"[{section}] {file_key}: {path} is empty; it must hold the {what}")
+            return value
+        value = self._env().get(env_name, "").strip()
+        if not value:
+            raise ConfigError(f"[{section}] the {what} is read from the environment variable {env_name}, which is "
+                              f"not set: export {env_name}=…, set {env_key} to another variable, or set "
+                              f"{file_key} to a file that holds it")
+        return value
+
+    def _resolve(self, path: Path) -> Path:
+        """Relative paths in the file are relative to the file's directory."""
+        path = path.expanduser()
+        if not path.is_absolute() and self.path is not None:
+            path = self.path.parent / path
+        return path
+
+    # -- building ---------------------------------------------------------------------------------------
+    def _ssl_context(self, section: str, ca_file: Path | None) -> ssl.SSLContext | None:
+        if ca_file is None:
+            return None
+        path = self._resolve(ca_file)
+        try:
+            return ssl.create_default_context(cafile=str(path))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"[{section}] ca_file: cannot load certificates from {path} "
+                              f"({type(exc).__name__})") from exc
+
+    def twilio_settings(self) -> TwilioSettings:
+        s = self.sms
+        assert s is not None
+        token = self._secret("sms", "Twilio auth token", "auth_token_env", s.auth_token_env, "auth_token_file",
+                             s.auth_token_file)
+        if s.start is not None and s.start.tzinfo is None:
+            raise ConfigError("[sms] start needs a time zone, e.g. 2024-01-01T00:00:00Z")
+        public = s.public_url.rstrip("/") if s.public_url else None
+        return TwilioSettings(account_sid=s.account_sid, auth_token=token, from_number=s.from_number,
+                              status_callback_url=f"{public}/status" if public else None,
+                              api_base_url=s.api_base_url, page_size=s.page_size, start=s.start,
+                              inbound_only=s.inbound_only, timeout=s.timeout)
+
+    def webhook_options(self, token: str) -> WebhookOptions | None:
+        s = self.sms
+        if s is None or not s.public_url:
+            return None
+        if not s.public_url.startswith(("https://", "http://")):
+            raise ConfigError("[sms] public_url must be the full URL Twilio calls, e.g. "
+                              "https://inbox.example.no/twilio")
+        return WebhookOptions(auth_token=token, public_url=s.public_url.rstrip("/"), account_sid=s.account_sid,
+                              host=s.webhook_host, port=s.webhook_port)
+
+    def imap_settings(self) -> ImapSettings:
+        e = self.email
+        assert e is not None
+        if e.imap_ssl and e.imap_starttls:
+            raise ConfigError("[email] imap_ssl and imap_starttls exclude each other: imap_ssl is TLS from the "
+                              "start (port 993), imap_starttls upgrades a plain connection (port 143)")
+        password = self._secret("email", "IMAP password", "password_env", e.password_env, "password_file",
+                                e.password_file)
+        return ImapSettings(host=e.imap_host, port=e.imap_port or (993 if e.imap_ssl else 143), user=e.imap_user,
+                            password=password, mailbox=e.mailbox, ssl=e.imap_ssl, starttls=e.imap_starttls,
+                            timeout=e.timeout, batch_size=e.batch_size, use_idle=e.use_idle,
+                            poll_seconds=e.poll_seconds or self.sync.poll_seconds,
+                            office_addresses=frozenset(a.lower() for a in e.office_addresses),
+                            ssl_context=self._ssl_context("email", e.ca_file))
+
+    def smtp_settings(self, imap_password: str) -> SmtpSettings | None:
+        e = self.email
+        assert e is not None
+        if not e.smtp_host:
+            return None
+        if not e.from_address or "@" not in e.from_address:
+            raise ConfigError("[email] from: the office's sender address is required to send mail, "
+                              "e.g. from = \"nav.kontor@nav.no\"")
+        user, password = "", ""
+        if e.smtp_auth:
+            user = e.smtp_user or e.imap_user
+            if e.smtp_password_env or e.smtp_password_file:
+                password = self._secret("email", "SMTP password", "smtp_password_env",
+                                        e.smtp_password_env or SMTP_PASSWORD_ENV, "smtp_password_file",
+                                        e.smtp_password_file)
+            else:
+                password = imap_password
+        port = e.smtp_port or {"starttls": 587, "tls": 465, "none": 25}[e.smtp_tls]
+        return SmtpSettings(host=e.smtp_host, port=port, user=user, password=password, from_address=e.from_address,
+                            from_name=e.from_name, tls=e.smtp_tls, timeout=e.timeout,
+                            ssl_context=self._ssl_context("email", e.ca_file))
+
+    def dialog_settings(self) -> ActivityPlanSettings:
+        d = self.dialog
+        assert d is not None
+        token = self._secret("dialog", "dialogue token", "token_env", d.token_env, "token_file", d.token_file)
+        followed = self.followed()
+        return ActivityPlanSettings(base_url=d.base_url, token=token, followed=followed, use_graphql=d.use_graphql,
+                                    overlap=timedelta(minutes=d.overlap_minutes), concurrency=d.concurrency,
+                                    timeout=d.timeout)
+
+    def followed(self) -> tuple[str, ...]:
+        """The followed persons' ID numbers: ``followed`` and the lines of ``followed_file`` (``#`` comments)."""
+        d = self.dialog
+        assert d is not None
+        entries: list[tuple[str, str]] = [(f"followed[{i}]", f.strip()) for i, f in enumerate(d.followed)]
+        if d.followed_file is not None:
+            path = self._resolve(d.followed_file)
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"[dialog] followed_file: cannot read {path} ({type(exc).__name__})") from exc
+            for n, line in enumerate(lines, 1):
+                value = line.split("#", 1)[0].strip().replace(" ", "")
+                if value:
+                    entries.append((f"{path.name} line {n}", value))
+        if not entries:
+            raise ConfigError("[dialog] follows nobody: set followed = [\"<fødselsnummer>\", …] or followed_file")
+        bad = [where for where, value in entries if not fnr_is_valid(value)]
+        if bad:
+            shown = ", ".join(bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
+            raise ConfigError(f"[dialog] not valid national ID numbers (11 digits, mod 11): {shown}")
+        return tuple(dict.fromkeys(value for _, value in entries))
+
+    def build(self, only: list[str] | tuple[str, ...] = ()) -> Built:
+        """Read the secrets and make the connectors (``only``: just these names)."""
+        unknown = [n for n in only if n not in CONNECTOR_SECTIONS]
+        if unknown:
+            raise ConfigError(f"unknown connector {unknown[0]!r}: choose from {', '.join(CONNECTOR_SECTIONS)}")
+        names = [n for n in self.names if not only or n in only]
+        missing = [n for n in only if n not in self.names]
+        if missing:
+            raise ConfigError(f"connector {missing[0]!r} is not configured in {self.path or 'the configuration'}: "
+                              f"add a [{missing[0]}] section")
+        options = self.options()
+        connectors: dict[str, Connector] = {}
+        webhook: WebhookOptions | None = None
+        poll: dict[str, float] = {}
+        makers: dict[str, Callable[[], Connector]] = {
+            "sms": self._make_sms, "email": self._make_email, "dialog": self._make_dialog}
+        try:
+            for name in names:
+                connectors[name] = makers[name]()
+                section = getattr(self, name)
+                if section.poll_seconds is not None:
+                    poll[name] = section.poll_seconds
+            if "sms" in connectors:
+                assert isinstance(connectors["sms"], TwilioConnector)
+                webhook = self.webhook_options(connectors["sms"].settings.auth_token)
+        except ValueError as exc:  # the connectors' own checks
+            raise ConfigError(str(exc)) from exc
+        return Built(connectors, options, webhook, poll)
+
+    def _make_sms(self) -> Connector:
+        return TwilioConnector(self.twilio_settings())
+
+    def _make_email(self) -> Connector:
+        imap = self.imap_settings()
+        smtp = self.smtp_settings(imap.password)
+        if smtp is None:
+            return ImapConnector(imap)
+        return EmailConnector.from_settings(imap, smtp)
+
+    def _make_dialog(self) -> Connector:
+        return ActivityPlanConnector(self.dialog_settings())
+
+    # -- describing --------------------------------------------------------------------------------------
+    def describe(self) -> list[ConnectorInfo]:
+        """Each configured connector: where it connects and where its secrets come from; never a secret.
+        ``problem`` says what :meth:`build` would refuse (a secret that cannot be read, …)."""
+        out: list[ConnectorInfo] = []
+        checks: dict[str, Callable[[], object]] = {
+            "sms": self.twilio_settings, "email": lambda: self.smtp_settings(self.imap_settings().password),
+            "dialog": self.dialog_settings}
+        for name in self.names:
+            problem = ""
+            try:
+                checks[name]()
+            except (ConfigError, ValueError) as exc:
+                problem = str(exc)
+            out.append(self._info(name, problem))
+        return out
+
+    def _info(self, name: str, problem: str) -> ConnectorInfo:
+        def source(env_name: str | None, file_path: Path | None) -> str:
+            return f"file {self._resolve(file_path)}" if file_path is not None else f"env {env_name}"
+
+        if name == "sms":
+            s = self.sms
+            assert s is not None
+            target = f"twilio {s.api_base_url or 'https://api.twilio.com'} account {s.account_sid} number " \
+                     f"{s.from_number}"
+            if s.public_url:
+                target += f"; webhooks {s.public_url} on {s.webhook_host}:{s.webhook_port}"
+            return ConnectorInfo("sms", "sms", target, source(s.auth_token_env, s.auth_token_file), problem)
+        if name == "email":
+            e = self.email
+            assert e is not None
+            scheme = "imaps" if e.imap_ssl else "imap"
+            port = e.imap_port or (993 if e.imap_ssl else 143)
+            target = f"{scheme}://{e.imap_user}@{e.imap_host}:{port}/{e.mailbox}"
+            secrets = source(e.password_env, e.password_file)
+            if e.smtp_host:
+                target += f"; smtp {e.smtp_host} ({e.smtp_tls}) as {e.from_address}"
+                if e.smtp_password_env or e.smtp_password_file:
+                    secrets += "; smtp " + source(e.smtp_password_env or SMTP_PASSWORD_ENV, e.smtp_password_file)
+            else:
+                target += "; no SMTP (cannot send)"
+            return ConnectorInfo("email", "email", target, secrets, problem)
+        d = self.dialog
+        assert d is not None
+        who = f"{len(d.followed)} followed" + (f" + {self._resolve(d.followed_file)}" if d.followed_file else "")
+        return ConnectorInfo("dialog", "dialog", f"veilarbdialog {d.base_url} ({who})",
+                             source(d.token_env, d.token_file), problem)
+
+
+# -- loading ---------------------------------------------------------------------------------------------
+def _env_value(raw: str) -> Any:
+    if raw.strip().startswith("["):
+        try:
+            return tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            return raw
+    return raw
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, dict[str, tuple[Any, str]]]:
+    out: dict[str, dict[str, tuple[Any, str]]] = {}
+    for var, raw in env.items():
+        if not var.startswith(ENV_PREFIX) or "__" not in var:
+            continue
+        section, _, key = var[len(ENV_PREFIX):].partition("__")
+        section, key = section.lower(), key.lower()
+        if section in SECTIONS and key:
+            out.setdefault(section, {})[key] = (_env_value(raw), var)
+    return out
+
+
+_PATTERN_HELP = {
+    "account_sid": "must be the account SID from the Twilio console: AC followed by 32 hex digits",
+    "from_number": "must be the office's number in E.164 form, e.g. +4759446000",
+}
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _known_keys(model: type[BaseModel]) -> list[str]:
+    return sorted((f.alias or name) for name, f in model.model_fields.items())
+
+
+def _validation_error(section: str, model: type[BaseModel], exc: ValidationError,
+                      origins: Mapping[str, str]) -> ConfigError:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(section)"
+        top = str(err["loc"][0]) if err["loc"] else ""
+        origin = f" (from {origins[top]})" if top in origins else ""
+        if err["type"] == "extra_forbidden":
+            lines.append(f"[{section}] unknown key {key!r}{origin}{_suggest(key, _known_keys(model))}; known keys: "
+                         f"{', '.join(_known_keys(model))}")
+        elif err["type"] == "missing":
+            lines.append(f"[{section}] {key} is required")
+        elif err["type"] == "string_pattern_mismatch" and key in _PATTERN_HELP:
+            lines.append(f"[{section}] {key}{origin}: {_PATTERN_HELP[key]}")
+        else:
+            # pydantic's message; the input value is left out (it could be anything the user typed)
+            lines.append(f"[{section}] {key}{origin}: {err['msg']}")
+    return ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+
+
+def parse_config(data: Mapping[str, Any], *, path: Path | None = None, env: Mapping[str, str] | None = None
+                 ) -> SyncConfig:
+    """Validate a configuration already read (a TOML document as a dict) plus environment overrides."""
+    env_map = os.environ if env is None else env
+    unknown = [k for k in data if k not in SECTIONS]
+    if unknown:
+        raise ConfigError(f"unknown section [{unknown[0]}]{_suggest(unknown[0], list(SECTIONS))}; the sections "
+                          f"are {', '.join(f'[{s}]' for s in SECTIONS)}")
+    overrides = _env_overrides(env_map)
+    sections: dict[str, Any] = {}
+    for name in SECTIONS:
+        raw = data.get(name)
+        if raw is not None and not isinstance(raw, dict):
+            raise ConfigError(f"[{name}] must be a table (a [{name}] section), not a single value")
+        values = dict(raw or {})
+        origins: dict[str, str] = {}
+        for key, (value, var) in overrides.get(name, {}).items():
+            values[key] = value
+            origins[key] = var
+        if raw is None and not origins:
+            continue
+        for key in values:
+            if (name, key) in _SECRET_KEYS:
+                env_key, file_key = _SECRET_KEYS[(name, key)]
+                where = origins.get(key, "the config file")
+                raise ConfigError(f"[{name}] {key}: secrets are not read from {where}; put the secret in an "
+                                  f"environment variable named by {env_key}, or in a file named by {file_key}")
+        model = _MODELS[name]
+        try:
+            section = model.model_validate(values)
+        except ValidationError as exc:
+            raise _validation_error(name, model, exc, origins) from None
+        if name == "sync" or getattr(section, "enabled", True):
+            sections[name] = section
+    return SyncConfig(path=path, env=env, **sections)
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None) -> SyncConfig:
+    """Find (see :func:`find_config`), read and validate the configuration. With no file at all, only
+    environment overrides count (often: nothing configured)."""
+    found = find_config(path, env)
+    data: dict[str, Any] = {}
+    if found is not None:
+        try:
+            data = tomllib.loads(found.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{found} is not valid TOML: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the config file {found} ({type(exc).__name__})") from exc
+    return parse_config(data, path=found, env=env)
