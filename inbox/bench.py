@@ -63,3 +63,155 @@ def bench_ingest(n: int, databases: list[str]) -> list[dict[str, Any]]:
             if url != db:
                 _drop_postgres(url)
     return results
+
+
+def seed_queue(store: Store, messages: int, *, threads_per_message: float = 0.3, open_share: float = 0.2,
+               seed: int = 0) -> None:
+    """Fill a store fast with ``messages`` rows in realistic threads (direct inserts, no parsing)."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from inbox.storage.tables import IdentityRow, MessageRow, PersonRow, ThreadRow
+
+    rnd = random.Random(seed)
+    t_person, t_thread, t_msg = (PersonRow.__table__, ThreadRow.__table__,  # type: ignore[attr-defined]
+                                 MessageRow.__table__)  # type: ignore[attr-defined]
+    now = datetime.now(UTC)
+    n_threads = max(1, int(messages * threads_per_message))
+    n_persons = max(1, n_threads // 2)
+    chans = ["sms", "email", "dialog"]
+    with store.engine.begin() as conn:
+        conn.execute(insert(t_person), [{"name": f"Person {i}", "in_register": True, "age_group": "", "language": "",
+                                         "interpreter": False, "digital_skills": "", "preferred_channel": "",
+                                         "notes": "", "meetings_held": 0, "open_conflict": False, "unit": ""}
+                                        for i in range(n_persons)])
+    first_pid = 1
+    step = 50_000
+    with store.engine.begin() as conn:  # every person reachable by phone, as the register makes them
+        conn.execute(insert(IdentityRow.__table__), [  # type: ignore[attr-defined]
+            {"person_id": first_pid + i, "kind": "phone", "value": f"+479{i:07d}"} for i in range(n_persons)])
+    tid_start = 1
+    for start in range(0, n_threads, step):
+        rows = []
+        for i in range(start, min(n_threads, start + step)):
+            fc = now - timedelta(minutes=rnd.randint(10, 60 * 24 * 60))
+            used = rnd.sample(chans, rnd.choice([1, 1, 1, 2, 2, 3]))
+            state = "open" if rnd.random() < open_share else rnd.choice(["answered", "closed"])
+            rows.append({"person_id": first_pid + i % n_persons, "state": state, "first_contact": fc,
+                         "last_activity": fc, "claimed_by": "", "channels": ",".join(sorted(used)),
+                         "message_count": 0, "inbound_count": 0, "created_seq": 0})
+        with store.engine.begin() as conn:
+            conn.execute(insert(t_thread), rows)
+    for start in range(0, messages, step):
+        rows = []
+        for i in range(start, min(messages, start + step)):
+            tid = tid_start + rnd.randrange(n_threads)
+            rows.append({"thread_id": tid, "person_id": first_pid + (tid - 1) % n_persons,
+                         "channel": rnd.choice(chans), "provider_key": f"k{i}", "direction": "in",
+                         "sent_at": now - timedelta(minutes=rnd.randint(1, 60 * 24 * 60)), "received_at": now,
+                         "sender": "", "recipient": "", "sender_name": "", "subject": "", "conversation": "",
+                         "in_reply_to": "", "references": "", "body": "",
+                         "clean_body": _BODIES[i % len(_BODIES)], "raw": "",
+                         "attachments": "", "status": "", "ack": False, "source": "bench", "match_score": None,
+                         "match_reason": ""})
+        with store.engine.begin() as conn:
+            conn.execute(insert(t_msg), rows)
+    from sqlalchemy import text as sql
+
+    with store.engine.begin() as conn:  # maintained counters, as ingest keeps them
+        conn.execute(sql("UPDATE thread SET inbound_count = (SELECT count(*) FROM message m "
+                         "WHERE m.thread_id = thread.id), message_count = (SELECT count(*) FROM message m "
+                         "WHERE m.thread_id = thread.id)"))
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sql("VACUUM ANALYZE" if store.dialect == "postgresql" else "ANALYZE"))
+
+
+def bench_stats(messages: int, databases: list[str], repeats: int = 20) -> list[dict[str, Any]]:
+    """Seed ``messages`` messages, then time one refresh of every supervisor figure (p50/p95/max)."""
+    import statistics
+
+    work = Path(tempfile.mkdtemp(prefix="flerkanal-bench-"))
+    results = []
+    for db in databases or [f"sqlite:///{work / 'stats.db'}"]:
+        url = _fresh_postgres(db) if db.startswith("postgresql") else db
+        try:
+            store = Store.open(url)
+            t0 = time.perf_counter()
+            seed_queue(store, messages)
+            seeded = time.perf_counter() - t0
+            store.snapshot()
+            times = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                store.stats()
+                store.caseworker_load()
+                store.history(since=_days_ago(7))
+                times.append((time.perf_counter() - t) * 1000)
+            times.sort()
+            results.append({"database": store.dialect, "messages": messages, "seed_seconds": round(seeded, 1),
+                            "refresh_ms_p50": round(statistics.median(times), 1),
+                            "refresh_ms_p95": round(times[int(0.95 * (len(times) - 1))], 1),
+                            "refresh_ms_max": round(times[-1], 1), **store.counts()})
+            store.close()
+        finally:
+            if url != db:
+                _drop_postgres(url)
+    return results
+
+
+def _days_ago(days: int) -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    return datetime.now(UTC) - timedelta(days=days)
+
+
+_BODIES = [
+    "Hei, når kommer dagpengene for denne perioden? Jeg har sendt meldekortet.",
+    "Jeg har mistet BankID og får ikke logget inn for å sende meldekort.",
+    "Har dere fått søknaden min om sykepenger? Har ikke hørt noe på tre uker.",
+    "Kan jeg få flyttet møtet på torsdag? Jeg har fått et jobbintervju.",
+    "Bostøtten ble mye lavere denne måneden uten at noe er endret. Hvorfor?",
+    "Jeg trenger tolk til møtet neste uke, jeg snakker polsk.",
+    "Jeg har flyttet og vil melde ny adresse.",
+    "Når får jeg svar på klagen min på vedtaket om tilbakebetaling?",
+]
+
+
+def bench_match(messages: int, new: int = 200, model: str = "default") -> dict[str, Any]:
+    """Per new message with ``messages`` stored: embed + score + assign latency (p50/p95), model load, RSS."""
+    import random
+    import resource
+    import statistics
+    from datetime import UTC, datetime
+
+    from inbox.domain import Channel, Direction, IncomingMessage
+    from inbox.services import build_embedder, build_matcher
+
+    work = Path(tempfile.mkdtemp(prefix="flerkanal-bench-"))
+    store = Store.open(f"sqlite:///{work / 'match.db'}")
+    t0 = time.perf_counter()
+    seed_queue(store, messages)
+    seeded = time.perf_counter() - t0
+    n_persons = store.counts()["persons"]
+    t0 = time.perf_counter()
+    embedder = build_embedder(model)
+    embedder.embed(["warm up"])
+    load = time.perf_counter() - t0
+    matcher = build_matcher("embedding", embedder=embedder)
+    rnd = random.Random(1)
+    times = []
+    for i in range(new):
+        pid = rnd.randrange(n_persons)
+        msg = IncomingMessage(channel=Channel.SMS, provider_key=f"SMbench{i:06d}", direction=Direction.IN,
+                              sent_at=datetime.now(UTC), body=_BODIES[rnd.randrange(len(_BODIES))] + f" ({i})",
+                              raw="{}", sender=f"+479{pid:07d}", recipient="+4759446000")
+        t = time.perf_counter()
+        store.ingest([msg], matcher=matcher)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return {"stored_messages": messages, "new_messages": new, "seed_seconds": round(seeded, 1),
+            "model_load_seconds": round(load, 2), "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1), "max_ms": round(times[-1], 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
@@ -13,9 +14,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from inbox.access import Permission, Role, User
 from inbox.config import Settings
 from inbox.domain import Quarantined, ThreadState
-from inbox.errors import InboxError
+from inbox.errors import InboxError, PermissionDenied
 from inbox.storage.repository import QueueEntry, Store
 
 log = logging.getLogger("inbox")
@@ -42,6 +44,12 @@ class Ctx:
                         "the database is not initialised or is out of date: run `inbox init` first")
         return self._store
 
+    def require(self, permission: Permission) -> User:
+        """The current user, if their role grants ``permission``; else a clear refusal."""
+        user = self.store().user(self.settings.user)
+        user.require(permission)
+        return user
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -49,6 +57,11 @@ class Ctx:
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def _unit_scope(user: User) -> str | None:
+    """The office unit a caseworker is limited to (None: all units)."""
+    return user.unit if user.role == Role.CASEWORKER and user.unit else None
 
 
 def fmt_duration(seconds: float | None) -> str:
@@ -75,7 +88,8 @@ class InboxGroup(click.Group):
             raise click.ClickException(str(exc)) from exc
 
 
-@click.group(cls=InboxGroup, context_settings={"help_option_names": ["-h", "--help"]})
+# TUI (issue 7): invoke_without_command, so a bare `inbox` opens the TUI (see the end of cli()).
+@click.group(cls=InboxGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db", envvar="INBOX_DATABASE_URL", metavar="URL",
               help="Database URL (any SQLAlchemy URL; default: SQLite in the XDG data dir). "
                    "Env: INBOX_DATABASE_URL.")
@@ -104,6 +118,12 @@ def cli(ctx: click.Context, db: str | None, user: str | None, matcher: str | Non
         overrides["matcher"] = matcher
     ctx.obj = Ctx(Settings(**overrides))
     ctx.call_on_close(ctx.obj.close)
+    # -- TUI (issue 7): a bare `inbox` opens the TUI on a terminal, and prints this help elsewhere. --------
+    if ctx.invoked_subcommand is None:
+        if sys.stdout.isatty():
+            ctx.invoke(tui)
+        else:
+            click.echo(ctx.get_help())
 
 
 @cli.command()
@@ -128,6 +148,7 @@ def contacts_import(c: Ctx, csv_file: Path, as_json: bool) -> None:
 
     Rows that cannot be read are reported with their line number and skipped; the rest is loaded.
     """
+    c.require(Permission.IMPORT)
     from inbox.storage.repository import read_contacts_csv
 
     res = c.store().import_contacts(read_contacts_csv(csv_file))
@@ -178,6 +199,7 @@ def ingest(c: Ctx, files: tuple[Path, ...], as_json: bool, progress: bool | None
     file again stores nothing new. Records that cannot be read are quarantined with file, position and
     reason (see `inbox quarantine`) and the rest goes through.
     """
+    c.require(Permission.IMPORT)
     store = c.store()
     show = err.is_terminal if progress is None else progress
     summary = run_ingest(store, files, c.settings, progress=show)
@@ -246,8 +268,9 @@ def queue(c: Ctx, limit: int, offset: int, mine: bool, unclaimed: bool, channel:
 
     A person who writes on three channels does not jump ahead of one who wrote once.
     """
+    user = c.require(Permission.READ_THREADS)
     entries = c.store().open_threads(limit=limit, offset=offset, claimed_by=c.settings.user if mine else None,
-                                     unclaimed=unclaimed, channel=channel)
+                                     unclaimed=unclaimed, channel=channel, unit=_unit_scope(user))
     if as_json:
         now = datetime.now(UTC)
         out.print_json(data=[_entry_json(e, now) for e in entries])
@@ -259,15 +282,28 @@ def queue(c: Ctx, limit: int, offset: int, mine: bool, unclaimed: bool, channel:
 @click.argument("thread", type=int)
 @click.option("--raw", is_flag=True, help="Show each message verbatim (full mail with quotes and headers).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--include-ids", is_flag=True, help="Show national ID numbers (masked as <fnr> by default).")
 @pass_ctx
-def show(c: Ctx, thread: int, raw: bool, as_json: bool) -> None:
+def show(c: Ctx, thread: int, raw: bool, as_json: bool, include_ids: bool) -> None:
     """One inquiry's messages across channels, in time order, with why they were grouped.
 
-    Every view is recorded in the audit log (who, which thread, when).
+    Every view is recorded in the audit log (who, which thread, when). National ID numbers in the text
+    are masked unless --include-ids is given (caseworkers and admins only).
     """
+    from inbox.identity import mask_fnrs
+
+    user = c.require(Permission.READ_THREADS)
+    if include_ids:
+        user.require(Permission.INCLUDE_IDS)
     store = c.store()
     view = store.thread(thread)
-    store.audit(c.settings.user, "read", thread, via="cli")
+    scope = _unit_scope(user)
+    if scope is not None and view.person is not None and store.profile(view.person.id)["unit"] not in ("", scope):
+        raise PermissionDenied(f"thread {thread} belongs to another office unit")
+    store.audit(c.settings.user, "read", thread, via="cli", include_ids=include_ids)
+    if not include_ids:
+        view = dataclasses.replace(view, messages=tuple(
+            dataclasses.replace(m, body=mask_fnrs(m.body), clean_body=mask_fnrs(m.clean_body)) for m in view.messages))
     reasons = store.match_reasons(thread)
     t = view.thread
     if as_json:
@@ -300,6 +336,7 @@ def show(c: Ctx, thread: int, raw: bool, as_json: bool) -> None:
 @pass_ctx
 def stats(c: Ctx, as_json: bool) -> None:
     """Queue length and waiting times, counted in unique inquiries (not raw messages)."""
+    c.require(Permission.VIEW_STATS)
     s = c.store().stats()
     if as_json:
         out.print_json(data=s.as_dict())
@@ -317,6 +354,7 @@ def stats(c: Ctx, as_json: bool) -> None:
 @pass_ctx
 def quarantine(c: Ctx, limit: int, as_json: bool) -> None:
     """Records that could not be read: which file, which position, why."""
+    c.require(Permission.ADMINISTER)
     items = c.store().quarantined(limit)
     if as_json:
         out.print_json(data=[_problem(q) | {"channel": q.channel} for q in items])
@@ -333,6 +371,7 @@ def quarantine(c: Ctx, limit: int, as_json: bool) -> None:
 @pass_ctx
 def claim(c: Ctx, thread: int | None, next_: bool) -> None:
     """Claim a thread so no other caseworker works it at the same time."""
+    c.require(Permission.WORK_THREADS)
     store = c.store()
     if next_:
         tid = store.claim_next(c.settings.user)
@@ -352,6 +391,7 @@ def claim(c: Ctx, thread: int | None, next_: bool) -> None:
 @pass_ctx
 def release(c: Ctx, thread: int) -> None:
     """Give a claimed thread back to the queue."""
+    c.require(Permission.WORK_THREADS)
     c.store().release(thread, c.settings.user)
     out.print(f"released thread {thread}")
 
@@ -361,17 +401,47 @@ def release(c: Ctx, thread: int) -> None:
 @pass_ctx
 def close_(c: Ctx, thread: int) -> None:
     """Close a thread (nothing more to do)."""
+    c.require(Permission.WORK_THREADS)
     c.store().set_state(thread, ThreadState.CLOSED, c.settings.user)
     out.print(f"closed thread {thread}")
 
 
+# -- TUI (issue 7) --------------------------------------------------------------------------------------------
+def _tui() -> Any:
+    """``tui.factory``, imported when used: importing it loads Textual, which `inbox --help` must not.
+
+    By module name, because the CLI is the one place that wires the TUI in, while the import contract
+    "Nothing below the TUI imports it" keeps every other module of inbox/ from doing so.
+    """
+    import importlib
+
+    return importlib.import_module("tui.factory")
+
+
+@cli.command("tui")
+@pass_ctx
+def tui(c: Ctx) -> None:
+    """Open the caseworker terminal UI on the configured database (the same as a bare `inbox`).
+
+    The queue of inquiries in fair order; open one to see its messages on every channel, claim it,
+    answer once on the suggested channel. Press ? in the app for every key.
+    """
+    user = c.require(Permission.READ_THREADS)
+    _tui().run(c.store(), c.settings.user, unit=_unit_scope(user))
+# -- end TUI (issue 7) ----------------------------------------------------------------------------------------
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the queue as JSON instead of a table.")
+@click.option("--no-tui", is_flag=True, help="Print the queue table instead of opening the TUI "
+              "(the default when stdout is not a terminal). TUI (issue 7).")
 @pass_ctx
-def demo(c: Ctx, as_json: bool) -> None:
-    """Load the bundled demo data (a few dozen messages on three channels) and show the queue.
+def demo(c: Ctx, as_json: bool, no_tui: bool) -> None:
+    """Load the bundled demo data (a few dozen messages on three channels) and open the TUI on it.
 
-    Uses the database given by --db / INBOX_DATABASE_URL, or a fresh temporary SQLite file.
+    Uses the database given by --db / INBOX_DATABASE_URL, or a fresh temporary SQLite file. Replies go
+    to local fake connectors, which also deliver a few new messages while you watch. With --no-tui, or
+    when stdout is not a terminal, it prints the queue instead.
     """
     import tempfile
 
@@ -388,6 +458,12 @@ def demo(c: Ctx, as_json: bool) -> None:
     if as_json:
         out.print_json(data=[_entry_json(e, datetime.now(UTC)) for e in entries])
         return
+    # -- TUI (issue 7): on a terminal the demo opens the TUI; --no-tui or a pipe prints the table. ---------
+    if not no_tui and sys.stdout.isatty():
+        from inbox.services import build_matcher
+
+        _tui().run_demo(store, c.settings.user, matcher=build_matcher(c.settings.matcher, model=c.settings.model))
+        return
     d = summary.as_dict()
     err.print(f"demo database: {store.engine.url.render_as_string(hide_password=True)}")
     err.print(f"imported {d['new']} messages into {d['threads_created']} threads")
@@ -402,6 +478,7 @@ def split(c: Ctx, message: int) -> None:
 
     Recorded in the audit log and used as a labelled pair when the scorer is refitted.
     """
+    c.require(Permission.WORK_THREADS)
     tid = c.store().split(message, c.settings.user)
     out.print(f"message {message} is now thread {tid}")
 
@@ -412,6 +489,7 @@ def split(c: Ctx, message: int) -> None:
 @pass_ctx
 def merge(c: Ctx, into: int, other: int) -> None:
     """Merge thread OTHER into thread INTO (the same inquiry arrived twice)."""
+    c.require(Permission.WORK_THREADS)
     moved = c.store().merge(into, other, c.settings.user)
     out.print(f"moved {len(moved)} messages from thread {other} into thread {into}")
 
@@ -420,6 +498,7 @@ def merge(c: Ctx, into: int, other: int) -> None:
 @pass_ctx
 def undo(c: Ctx) -> None:
     """Undo your most recent split or merge."""
+    c.require(Permission.WORK_THREADS)
     res = c.store().undo(c.settings.user)
     out.print(f"undid {res['undid']}: {len(res['messages'])} message(s) back in thread {res['thread']}")
 
@@ -433,6 +512,7 @@ def undo(c: Ctx) -> None:
 @pass_ctx
 def profile(c: Ctx, person: int, assignments: tuple[str, ...], as_json: bool) -> None:
     """Show or edit a person's profile (used by the reply-channel suggestion)."""
+    c.require(Permission.WORK_THREADS)
     store = c.store()
     if assignments:
         fields: dict[str, Any] = {}
@@ -467,6 +547,7 @@ def profile(c: Ctx, person: int, assignments: tuple[str, ...], as_json: bool) ->
 @pass_ctx
 def suggest(c: Ctx, thread: int, lang: str | None, as_json: bool) -> None:
     """Suggest the channel to answer a thread on, ranked, with the reasons and their evidence."""
+    c.require(Permission.WORK_THREADS)
     from inbox.services import suggest_for_thread
 
     s = suggest_for_thread(c.store(), thread, c.settings.user, lang=lang)
@@ -491,6 +572,7 @@ def reply(c: Ctx, thread: int, channel: str, body: str) -> None:
 
     Sending through the channel happens in the TUI or by `inbox sync`; this records the decision.
     """
+    c.require(Permission.WORK_THREADS)
     from inbox.services import suggest_for_thread
 
     store = c.store()
@@ -502,10 +584,72 @@ def reply(c: Ctx, thread: int, channel: str, body: str) -> None:
     out.print(f"thread {thread} answered on {channel}{note}")
 
 
+@cli.group()
+def users() -> None:
+    """Users and roles (caseworker, supervisor, admin). The first user added ends set-up mode."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--unit", default="", help="Office unit (a caseworker sees that unit's persons and unassigned ones).")
+@pass_ctx
+def users_add(c: Ctx, name: str, role: str, unit: str) -> None:
+    """Add a user or change their role. Only an admin may (or anyone while no user exists yet)."""
+    c.require(Permission.ADMINISTER)
+    c.store().add_user(name, Role(role), unit, by=c.settings.user)
+    out.print(f"{name}: {role}" + (f" in {unit}" if unit else ""))
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def users_list(c: Ctx, as_json: bool) -> None:
+    """List users and their roles."""
+    c.require(Permission.ADMINISTER)
+    rows = [{"name": u.name, "role": u.role.value, "unit": u.unit} for u in c.store().users()]
+    if as_json:
+        out.print_json(data=rows)
+    else:
+        for r in rows:
+            out.print(f"{r['name']:20} {r['role']:11} {r['unit']}", markup=False)
+
+
+@cli.command()
+@click.option("--user", "who", help="Only events by this user.")
+@click.option("--thread", type=int, help="Only events on this thread.")
+@click.option("--person", type=int, help="Only events about this person (their threads and profile).")
+@click.option("--since", type=click.DateTime(), help="From this time (UTC).")
+@click.option("--until", type=click.DateTime(), help="Up to this time (UTC).")
+@click.option("--limit", default=1000, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def audit(c: Ctx, who: str | None, thread: int | None, person: int | None, since: datetime | None,
+          until: datetime | None, limit: int, as_json: bool) -> None:
+    """Who did what to which thread, when: reads, claims, replies, splits, merges (admins only).
+
+    The log is append-only: the database refuses changes to it.
+    """
+    c.require(Permission.ADMINISTER)
+    events = c.store().audit_events(
+        user=who, thread_id=thread, person_id=person, limit=limit,
+        since=since.replace(tzinfo=UTC) if since else None, until=until.replace(tzinfo=UTC) if until else None)
+    if as_json:
+        out.print_json(data=[e | {"at": e["at"].isoformat()} for e in events])
+        return
+    for e in events:
+        out.print(f"{e['at']:%Y-%m-%d %H:%M:%S} {e['user']:12} {e['action']:8} "
+                  f"thread={e['thread_id'] or '-'} {e['detail']}", markup=False)
+
+
 def _register_groups() -> None:
     """Command groups that live in their own modules."""
     from inbox.cli_dedup import dedup
     from inbox.cli_recommend import recommend
+    from inbox.cli_sync import connectors, sync
+
+    cli.add_command(sync)
+    cli.add_command(connectors)
 
     cli.add_command(dedup)
     cli.add_command(recommend)
@@ -517,6 +661,7 @@ def _register_groups() -> None:
 @pass_ctx
 def recommend_report(c: Ctx, as_json: bool) -> None:
     """How often caseworkers answered on the suggested channel, by research factor."""
+    c.require(Permission.VIEW_STATS)
     r = c.store().recommend_report()
     if as_json:
         out.print_json(data=r)
@@ -553,6 +698,43 @@ def bench_generate(n: int, out_dir: Path, people: int | None, duplicate_rate: fl
     out.print(f"wrote {n} messages to {out_dir} in {s.seconds:.1f} s ({s.per_second:.0f} msgs/s)")
 
 
+@bench.command("stats")
+@click.option("--messages", "n", default=1_000_000, show_default=True, help="Messages to seed.")
+@click.option("--db", "bench_db", metavar="URL", multiple=True,
+              help="Database(s) to measure (PostgreSQL: a fresh database is created beside the one named). "
+                   "Default: a temporary SQLite file. Repeatable.")
+@click.option("--json", "as_json", is_flag=True)
+def bench_stats(n: int, bench_db: tuple[str, ...], as_json: bool) -> None:
+    """Seed N messages, then time one refresh of all supervisor figures (target ≤ 200 ms at 1M)."""
+    from inbox.bench import bench_stats as run
+
+    results = run(n, list(bench_db))
+    if as_json:
+        out.print_json(data=results)
+    else:
+        for r in results:
+            out.print(f"{r['database']}: {r['messages']} messages, {r['threads']} threads: refresh p50 "
+                      f"{r['refresh_ms_p50']} ms, p95 {r['refresh_ms_p95']} ms (seeded in {r['seed_seconds']} s)")
+
+
+@bench.command("match")
+@click.option("--messages", "n", default=1_000_000, show_default=True, help="Messages stored before measuring.")
+@click.option("--new", default=200, show_default=True, help="New messages to match, one at a time.")
+@click.option("--model", default="default", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def bench_match(n: int, new: int, model: str, as_json: bool) -> None:
+    """Latency of embed + score + assign for one new message with N stored (target p95 ≤ 150 ms at 1M)."""
+    from inbox.bench import bench_match as run
+
+    r = run(n, new, model)
+    if as_json:
+        out.print_json(data=r)
+    else:
+        out.print(f"{r['new_messages']} new messages with {r['stored_messages']} stored: p50 {r['p50_ms']} ms, "
+                  f"p95 {r['p95_ms']} ms, max {r['max_ms']} ms; model load {r['model_load_seconds']} s; "
+                  f"peak RSS {r['peak_rss_mb']} MB")
+
+
 @bench.command("ingest")
 @click.option("--n", "n", default=100_000, show_default=True, help="Messages to generate and import.")
 @click.option("--db", "bench_db", metavar="URL", multiple=True,
@@ -581,3 +763,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 __all__ = ["cli", "main"]
+
+
+if __name__ == "__main__":
+    main()

@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
+from inbox.access import Role, User
 from inbox.domain import Contact, IdentityKind, IncomingMessage, Quarantined, ThreadState, ThreadView
-from inbox.errors import ConflictError, NotFoundError, StorageError
+from inbox.errors import ConflictError, NotFoundError, PermissionDenied, StorageError
 from inbox.identity import fnr_is_valid, normalise_email, normalise_phone
 from inbox.matching import Matcher, StructuralMatcher
 from inbox.storage.convert import message_from_row, person_from_row, thread_from_row, utc
 from inbox.storage.database import make_engine, migrate
-from inbox.storage.tables import AuditRow, CursorRow, ReplyRow
+from inbox.storage.tables import AuditRow, CursorRow, ReplyRow, SnapshotRow, UserRow
 from inbox.storage.writer import (
     T_IDENT,
     T_MSG,
@@ -37,6 +38,8 @@ from inbox.storage.writer import (
 
 T_AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
 T_REPLY = ReplyRow.__table__  # type: ignore[attr-defined]
+T_USER = UserRow.__table__  # type: ignore[attr-defined]
+T_SNAPSHOT = SnapshotRow.__table__  # type: ignore[attr-defined]
 T_CURSOR = CursorRow.__table__  # type: ignore[attr-defined]
 
 OPEN_STATES = ("open", "claimed")
@@ -231,9 +234,15 @@ class Store:
 
     # -- queue ----------------------------------------------------------------------------------
     def open_threads(self, *, limit: int = 100, offset: int = 0, claimed_by: str | None = None,
-                     unclaimed: bool = False, channel: str | None = None) -> list[Any]:
-        """Open inquiries in fair order: oldest first contact on any channel first, ties by arrival."""
+                     unclaimed: bool = False, channel: str | None = None, unit: str | None = None) -> list[Any]:
+        """Open inquiries in fair order: oldest first contact on any channel first, ties by arrival.
+
+        ``unit`` limits the list to persons of that office unit and persons not assigned to any.
+        """
         q = select(T_THREAD).where(T_THREAD.c.state.in_(OPEN_STATES))
+        if unit is not None:
+            in_unit = select(T_PERSON.c.id).where(T_PERSON.c.unit.in_([unit, ""]))
+            q = q.where(T_THREAD.c.person_id.in_(in_unit) | T_THREAD.c.person_id.is_(None))
         if claimed_by is not None:
             q = q.where(T_THREAD.c.claimed_by == claimed_by)
         if unclaimed:
@@ -387,7 +396,7 @@ class Store:
 
     # -- person profile and replies -----------------------------------------------------------------------
     PROFILE_FIELDS = ("age_group", "language", "interpreter", "digital_skills", "preferred_channel", "notes",
-                      "meetings_held", "open_conflict")
+                      "meetings_held", "open_conflict", "unit")
 
     def profile(self, person_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
@@ -479,6 +488,63 @@ class Store:
                           for f, (a, n) in sorted(by_factor.items())},
         }
 
+    # -- users and roles ----------------------------------------------------------------------------------
+    def user(self, name: str) -> User:
+        """The user ``name`` with their role; in set-up mode (no users yet) everyone is admin."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(T_USER).where(T_USER.c.name == name)).mappings().first()
+            if row is not None:
+                return User(row["name"], Role(row["role"]), row["unit"] or "")
+            anyone = conn.execute(select(T_USER.c.name).limit(1)).first()
+        if anyone is None:
+            return User(name, Role.ADMIN, "", setup_mode=True)
+        raise PermissionDenied(f"{name} is not a user of this inbox (an admin adds users with `inbox users add`)")
+
+    def add_user(self, name: str, role: Role, unit: str = "", *, by: str) -> None:
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(T_USER.c.name).where(T_USER.c.name == name)).first()
+            if exists:
+                conn.execute(update(T_USER).where(T_USER.c.name == name).values(role=role.value, unit=unit))
+            else:
+                conn.execute(insert(T_USER).values(name=name, role=role.value, unit=unit,
+                                                   created_at=datetime.now(UTC)))
+            _audit(conn, by, "user", None, name=name, role=role.value, unit=unit)
+
+    def users(self) -> list[User]:
+        with self.engine.connect() as conn:
+            return [User(r.name, Role(r.role), r.unit) for r in conn.execute(select(T_USER).order_by(T_USER.c.name))]
+
+    # -- queue history and load ------------------------------------------------------------------------
+    def snapshot(self, now: datetime | None = None) -> QueueStats:
+        """Record the queue's length now (the daemon calls this periodically)."""
+        now = now or datetime.now(UTC)
+        s = self.stats(now)
+        with self.engine.begin() as conn:
+            conn.execute(insert(T_SNAPSHOT).values(
+                at=now, open_inquiries=s.open_inquiries, open_messages=s.open_messages,
+                oldest_waiting_seconds=s.oldest_waiting_seconds, by_channel=json.dumps(s.by_channel)))
+        return s
+
+    def history(self, since: datetime) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(T_SNAPSHOT).where(T_SNAPSHOT.c.at >= since).order_by(T_SNAPSHOT.c.at)
+                                ).mappings().all()
+        return [{"at": utc(r["at"]), "open_inquiries": r["open_inquiries"], "open_messages": r["open_messages"],
+                 "oldest_waiting_seconds": r["oldest_waiting_seconds"],
+                 "by_channel": json.loads(r["by_channel"] or "{}")} for r in rows]
+
+    def caseworker_load(self, now: datetime | None = None) -> dict[str, dict[str, int]]:
+        """Per caseworker: threads claimed now, replies recorded today (UTC day)."""
+        now = now or datetime.now(UTC)
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        with self.engine.connect() as conn:
+            claimed: dict[str, int] = dict(conn.execute(select(T_THREAD.c.claimed_by, func.count())
+                                        .where(T_THREAD.c.state == "claimed").group_by(T_THREAD.c.claimed_by)).all())
+            answered: dict[str, int] = dict(conn.execute(select(T_REPLY.c.by_user, func.count())
+                                         .where(T_REPLY.c.created_at >= start).group_by(T_REPLY.c.by_user)).all())
+        return {u: {"claimed": int(claimed.get(u, 0)), "answered_today": int(answered.get(u, 0))}
+                for u in sorted(set(claimed) | set(answered)) if u}
+
     # -- caseworker corrections: split, merge, undo ------------------------------------------------
     def split(self, message_id: int, user: str) -> int:
         """Move one message out of its thread into a new inquiry of its own; returns the new thread id."""
@@ -565,13 +631,21 @@ class Store:
         with self.engine.begin() as conn:
             _audit(conn, user, action, thread_id, **detail)
 
-    def audit_events(self, *, thread_id: int | None = None, user: str | None = None,
+    def audit_events(self, *, thread_id: int | None = None, user: str | None = None, person_id: int | None = None,
+                     since: datetime | None = None, until: datetime | None = None,
                      limit: int = 1000) -> list[dict[str, Any]]:
         q = select(T_AUDIT).order_by(T_AUDIT.c.at, T_AUDIT.c.id).limit(limit)
         if thread_id is not None:
             q = q.where(T_AUDIT.c.thread_id == thread_id)
         if user is not None:
             q = q.where(T_AUDIT.c.user == user)
+        if person_id is not None:
+            threads = select(T_THREAD.c.id).where(T_THREAD.c.person_id == person_id)
+            q = q.where((T_AUDIT.c.person_id == person_id) | T_AUDIT.c.thread_id.in_(threads))
+        if since is not None:
+            q = q.where(T_AUDIT.c.at >= since)
+        if until is not None:
+            q = q.where(T_AUDIT.c.at <= until)
         with self.engine.connect() as conn:
             return [dict(r) | {"at": utc(r["at"])} for r in conn.execute(q).mappings()]
 

@@ -35,6 +35,7 @@ class PersonRow(SQLModel, table=True):
     # Relationship with the office.
     meetings_held: int = 0
     open_conflict: bool = False
+    unit: str = ""  # office unit following the person ("" = not assigned)
 
 
 class IdentityRow(SQLModel, table=True):
@@ -52,6 +53,8 @@ class ThreadRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_thread_state_first_contact", "state", "first_contact", "id"),
         Index("ix_thread_person_last", "person_id", "last_activity"),
+        # Covers every supervisor figure over open threads (counts, sums, channels, oldest) without the table.
+        Index("ix_thread_queue_cover", "state", "channels", "first_contact", "inbound_count"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -153,3 +156,24 @@ class QuarantineRow(SQLModel, table=True):
     channel: str = ""
     raw: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = _ts()
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    name: str = Field(primary_key=True)
+    role: str  # caseworker | supervisor | admin
+    unit: str = ""  # office unit; a caseworker sees the threads of persons in this unit (and unassigned ones)
+    created_at: datetime = _ts()
+
+
+class SnapshotRow(SQLModel, table=True):
+    """Queue length over time, so a freshly started dashboard shows the past too."""
+
+    __tablename__ = "queue_snapshot"
+
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), primary_key=True))
+    open_inquiries: int
+    open_messages: int
+    oldest_waiting_seconds: float | None = None
+    by_channel: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
