@@ -33,9 +33,10 @@ _SIGNOFF = re.compile(
       | best\s+regards | kind\s+regards | regards | best\s+wishes | sincerely | cheers
       | sendt\s+fra\s+min\s+\w+ | sent\s+from\s+my\s+\w+ | hentet\s+fra\s+outlook\s+for\s+\w+
       | --\s*
-    )[\s,.!]*([A-ZÆØÅ][\w\-'.]*[\s,]*){0,4}$""",
+    )[\s,.!]*([A-ZÆØÅ][\w\-'.]*(?:[\s,]+|$)){0,4}$""",
     re.IGNORECASE | re.VERBOSE,
 )
+_MAX_SIGNOFF_LINE = 300
 # Legal or system footers some mail systems append.
 _FOOTER = re.compile(
     r"^\s*(denne\s+e-?posten|this\s+e-?mail|konfidensialitet|confidentiality\s+notice|"
@@ -44,8 +45,9 @@ _FOOTER = re.compile(
 )
 
 
-@lru_cache(maxsize=1)
 def _html_converter() -> html2text.HTML2Text:
+    # A fresh converter each time: one left inside an unclosed <script>, <style> or <pre> by an earlier
+    # document would turn every later document into nothing.
     conv = html2text.HTML2Text()
     conv.ignore_links = True
     conv.ignore_images = True
@@ -55,12 +57,29 @@ def _html_converter() -> html2text.HTML2Text:
     return conv
 
 
-_SCRIPT_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPT_STYLE_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_SCRIPT_STYLE_CLOSE = {tag: re.compile(rf"</{tag}\s*>", re.IGNORECASE) for tag in ("script", "style")}
+
+
+def _drop_scripts(html: str) -> str:
+    """``html`` without its <script> and <style> elements; an unclosed one runs to the end (as a browser reads
+    it). Linear: each element is searched for once, where a lazy regex would rescan the rest of the document
+    for every unclosed tag."""
+    out: list[str] = []
+    pos = 0
+    while (start := _SCRIPT_STYLE_OPEN.search(html, pos)) is not None:
+        out.append(html[pos : start.start()])
+        end = _SCRIPT_STYLE_CLOSE[start.group(1).lower()].search(html, start.end())
+        if end is None:
+            return "".join(out)
+        pos = end.end()
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def html_to_text(html: str) -> str:
     """Readable text from an HTML body; scripts and styles are dropped, never executed."""
-    html = _SCRIPT_STYLE.sub("", html)
+    html = _drop_scripts(html)
     text = _html_converter().handle(html)
     return "\n".join(line.rstrip() for line in text.splitlines()).strip()
 
@@ -68,6 +87,8 @@ def html_to_text(html: str) -> str:
 def strip_quoted(text: str) -> str:
     """The writer's own part of a reply: everything before the first quote header or ``>`` block."""
     lines = text.splitlines()
+    # The last line of the writer's own (neither blank nor quoted): a quoted block after it runs to the end.
+    last_own = max((j for j, r in enumerate(lines) if r.strip() and not r.lstrip().startswith(">")), default=-1)
     out: list[str] = []
     for i, line in enumerate(lines):
         if _QUOTE_HEADER.match(line):
@@ -79,9 +100,8 @@ def strip_quoted(text: str) -> str:
                 continue
             break
         if line.lstrip().startswith(">"):
-            rest = lines[i:]
             # A quoted block that runs to the end (or to a signature) is the earlier message.
-            if all(not r.strip() or r.lstrip().startswith(">") for r in rest):
+            if i > last_own:
                 break
             continue
         out.append(line)
@@ -92,9 +112,14 @@ def strip_signature(text: str) -> str:
     """Drop a closing phrase and what follows it (name, phone, title), and legal footers."""
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        if i > 0 and (_SIGNOFF.match(line) or _FOOTER.match(line)):
+        # A sign-off line is short; the length bound keeps its regex cheap on any input.
+        if i > 0 and ((len(line) <= _MAX_SIGNOFF_LINE and _SIGNOFF.match(line)) or _FOOTER.match(line)):
             return "\n".join(lines[:i]).strip()
     return text.strip()
+
+
+#: Bodies longer than this skip mail-parser-reply (about half a second per megabyte); our own rules still apply.
+MAX_REPLY_PARSER_CHARS = 200_000
 
 
 @lru_cache(maxsize=1)
@@ -106,6 +131,8 @@ def _reply_parser() -> EmailReplyParser:
 def latest_reply(body: str) -> str:
     """The newest part of an email body, cut with mail-parser-reply and then our Norwegian rules."""
     own = strip_quoted(body)
+    if len(own) > MAX_REPLY_PARSER_CHARS:
+        return own
     try:
         parsed = _reply_parser().parse_reply(own)
     except Exception:  # the library's regexes must never stop an ingest

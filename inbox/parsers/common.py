@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -18,6 +20,44 @@ class RecordError(ValueError):
     """A record is unusable; the message says why (never the record's text)."""
 
 
+# Lone surrogates (JSON ``\ud800`` escapes, UTF-7, escape codecs) cannot be encoded as UTF-8, and NUL cannot be
+# stored in a PostgreSQL text column: either would make the whole batch fail when it is stored.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def safe_text(value: str) -> str:
+    """``value`` with lone surrogates and NUL characters replaced by U+FFFD, so it can always be stored."""
+    return _UNSTORABLE.sub("\ufffd", value)
+
+
+def decode_text(data: bytes, charset: str | None = None) -> str:
+    """Text from bytes, never raising: the declared charset when the bytes fit it, else UTF-8 (also when only a
+    few bytes are broken), else Windows-1252/Latin-1 (mislabelled or unlabelled 8-bit mail)."""
+    for name in (charset, "utf-8"):
+        if not name:
+            continue
+        try:
+            info = codecs.lookup(name)
+        except LookupError:
+            continue
+        # Codecs such as base64 or unicode_escape are not charsets: never let a sender pick them.
+        if not getattr(info, "_is_text_encoding", True) or "escape" in info.name:
+            continue
+        try:
+            return safe_text(data.decode(info.name))
+        except Exception:  # UnicodeError, or whatever an exotic codec raises on bad input
+            continue
+    text = data.decode("utf-8", "replace")
+    broken = text.count("\ufffd") - data.count("\ufffd".encode())
+    decoded = len(text) - len(text.encode("ascii", "ignore")) - broken  # well-formed non-ASCII characters
+    if decoded >= broken:
+        return safe_text(text)
+    try:
+        return safe_text(data.decode("cp1252"))
+    except UnicodeDecodeError:
+        return safe_text(data.decode("latin-1"))
+
+
 def require_str(obj: dict[str, Any], key: str, *, allow_empty: bool = False) -> str:
     if key not in obj or obj[key] is None:
         raise RecordError(f"missing field {key!r}")
@@ -26,7 +66,7 @@ def require_str(obj: dict[str, Any], key: str, *, allow_empty: bool = False) -> 
         raise RecordError(f"field {key!r} should be a string, got {type(val).__name__}")
     if not allow_empty and not val.strip():
         raise RecordError(f"field {key!r} is empty")
-    return val
+    return safe_text(val)
 
 
 def opt_str(obj: dict[str, Any], key: str) -> str:
@@ -35,17 +75,26 @@ def opt_str(obj: dict[str, Any], key: str) -> str:
         return ""
     if not isinstance(val, str | int):
         raise RecordError(f"field {key!r} should be a string, got {type(val).__name__}")
-    return str(val)
+    return safe_text(str(val))
+
+
+def storable_time(dt: datetime, field: str) -> datetime:
+    """``dt`` unchanged, unless it cannot be stored: times are kept in UTC, which must not leave year 1…9999."""
+    try:
+        dt.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise RecordError(f"field {field!r} is out of range") from None
+    return dt
 
 
 def parse_rfc2822(value: str, field: str) -> datetime:
     try:
         dt = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError) as exc:
+    except (TypeError, ValueError, IndexError, OverflowError) as exc:
         raise RecordError(f"field {field!r} is not an RFC 2822 date") from exc
     if dt is None:
         raise RecordError(f"field {field!r} is not an RFC 2822 date")
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return storable_time(dt if dt.tzinfo else dt.replace(tzinfo=UTC), field)
 
 
 def parse_iso(value: str, field: str) -> datetime:
@@ -55,12 +104,16 @@ def parse_iso(value: str, field: str) -> datetime:
         raise RecordError(f"field {field!r} is not an ISO 8601 time") from exc
     if dt.tzinfo is None:
         raise RecordError(f"field {field!r} has no timezone")
-    return dt
+    return storable_time(dt, field)
 
 
 def dump_raw(obj: Any) -> str:
     """The verbatim record as JSON text, for keeping next to the parsed message."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str)
+    try:
+        text = json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str)
+    except TypeError:  # keys that cannot be sorted together (a CSV row's extra cells sit under None)
+        text = json.dumps(obj, ensure_ascii=False, default=str)
+    return safe_text(text)
 
 
 def json_error_position(exc: json.JSONDecodeError) -> str:

@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from inbox.domain import Quarantined
-from inbox.parsers.common import Items
+from inbox.parsers.common import Items, RecordError, safe_text
 from inbox.parsers.dialog import read_dialog_json
 from inbox.parsers.email import parse_email_bytes, read_maildir, read_mbox
 from inbox.parsers.twilio import read_twilio_csv, read_twilio_json
@@ -50,17 +50,29 @@ def detect_format(path: Path) -> Format:
 
 def _read_eml(path: Path, office: frozenset[str]) -> Items:
     try:
-        yield parse_email_bytes(path.read_bytes(), office_addresses=office)
-    except Exception as exc:
-        yield Quarantined(str(path), "message 1", f"unparseable mail ({exc})", channel="email")
+        data = path.read_bytes()
+    except OSError as exc:
+        yield Quarantined(str(path), "file", f"unreadable file ({type(exc).__name__})", channel="email")
+        return
+    try:
+        yield parse_email_bytes(data, office_addresses=office)
+    except RecordError as exc:
+        yield Quarantined(str(path), "message 1", str(exc), raw=safe_text(data.decode("utf-8", "replace")),
+                          channel="email")
+    except Exception as exc:  # the type only: an exception's text may quote the mail
+        yield Quarantined(str(path), "message 1", f"unparseable mail ({type(exc).__name__})",
+                          raw=safe_text(data.decode("utf-8", "replace")), channel="email")
 
 
 def read_any(path: Path, *, office_addresses: frozenset[str] = frozenset()) -> Items:
-    """Read any supported export; a directory of Twilio pages is read page by page."""
+    """Read any supported export; a directory (of Twilio pages, or of any mix of exports and Maildirs) is read
+    file by file, its subdirectories too. Hidden files and symbolic links to directories are skipped."""
     fmt = detect_format(path)
     if fmt == Format.UNKNOWN and path.is_dir():
         for child in sorted(path.iterdir()):
-            if child.is_file() and not child.name.startswith("."):
+            if child.name.startswith("."):
+                continue
+            if child.is_file() or (child.is_dir() and not child.is_symlink()):
                 yield from read_any(child, office_addresses=office_addresses)
         return
     if fmt == Format.TWILIO_JSON:

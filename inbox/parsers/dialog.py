@@ -22,12 +22,30 @@ from inbox.domain import (
     content_hash,
 )
 from inbox.identity import fnr_is_valid
-from inbox.parsers.common import Items, RecordError, dump_raw, json_error_position, opt_str, parse_iso
+from inbox.parsers.common import (
+    Items,
+    RecordError,
+    dump_raw,
+    json_error_position,
+    opt_str,
+    parse_iso,
+    safe_text,
+)
 
 _AVSENDER = {"BRUKER": Direction.IN, "VEILEDER": Direction.OUT}
 
 
-def _person_identities(fnr: str, aktor_id: str) -> tuple[Identity, ...]:
+def _id_text(value: Any, field: str) -> str:
+    if not value:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise RecordError(f"field {field!r} should be a string, got {type(value).__name__}")
+    return safe_text(str(value))
+
+
+def _person_identities(fnr_value: Any, aktor_value: Any) -> tuple[Identity, ...]:
+    fnr = _id_text(fnr_value, "fnr")
+    aktor_id = _id_text(aktor_value, "aktorId")
     ids: list[Identity] = []
     if fnr:
         if not fnr_is_valid(fnr):
@@ -54,6 +72,7 @@ def parse_henvendelse(
     tekst = h.get("tekst")
     if not isinstance(tekst, str):
         raise RecordError("field 'tekst' should be a string" if tekst is not None else "missing field 'tekst'")
+    tekst = safe_text(tekst)
     dialog_id = opt_str(h, "dialogId") or opt_str(h, "dialog_id") or opt_str(dialog, "id") or opt_str(
         dialog, "dialog_id")
     if not dialog_id:
@@ -79,22 +98,22 @@ def parse_henvendelse(
     )
 
 
-def _dialogs(data: Any) -> list[tuple[str, str, Any, str]]:
-    """(fnr, aktorId, dialoger, position) for each person block in a dump."""
+def _dialogs(data: Any) -> list[tuple[Any, Any, Any, str]]:
+    """(fnr, aktorId, dialoger, position) for each person block in a dump (ids as given: checked later)."""
     if isinstance(data, dict) and isinstance(data.get("data"), dict):
         return [("", "", data["data"].get("dialoger"), "data.dialoger")]
     if isinstance(data, dict) and "dialoger" in data:
-        return [(str(data.get("fnr") or ""), str(data.get("aktorId") or ""), data["dialoger"], "dialoger")]
+        return [(data.get("fnr"), data.get("aktorId"), data["dialoger"], "dialoger")]
     if isinstance(data, list) and data and isinstance(data[0], dict) and "henvendelser" in data[0]:
         return [("", "", data, "top level")]
     if isinstance(data, list):
-        out = []
+        out: list[tuple[Any, Any, Any, str]] = []
         for i, block in enumerate(data):
             if not isinstance(block, dict):
                 out.append(("", "", None, f"[{i}]"))
                 continue
-            out.append((str(block.get("fnr") or ""), str(block.get("aktorId") or block.get("aktor_id") or ""),
-                        block.get("dialoger"), f"[{i}]"))
+            out.append((block.get("fnr"), block.get("aktorId") or block.get("aktor_id"), block.get("dialoger"),
+                        f"[{i}]"))
         return out
     raise RecordError("not a dialogue dump (expected a list of {fnr, aktorId, dialoger})")
 
@@ -109,6 +128,9 @@ def read_dialog_json(path: Path) -> Items:
     except json.JSONDecodeError as exc:
         yield Quarantined(source, json_error_position(exc), f"invalid JSON: {exc.msg}", channel="dialog")
         return
+    except RecursionError:
+        yield Quarantined(source, "top level", "JSON nested too deeply", channel="dialog")
+        return
     try:
         blocks = _dialogs(data)
     except RecordError as exc:
@@ -116,12 +138,13 @@ def read_dialog_json(path: Path) -> Items:
         return
     for fnr, aktor, dialoger, pos in blocks:
         if not isinstance(dialoger, list):
-            yield Quarantined(source, pos, "missing or invalid 'dialoger' list", channel="dialog")
+            yield Quarantined(source, pos, "missing or invalid 'dialoger' list",
+                              raw="" if dialoger is None else dump_raw(dialoger), channel="dialog")
             continue
         try:
             identities = _person_identities(fnr, aktor)
         except RecordError as exc:
-            yield Quarantined(source, pos, str(exc), channel="dialog")
+            yield Quarantined(source, pos, str(exc), raw=dump_raw(dialoger), channel="dialog")
             continue
         for j, dialog in enumerate(dialoger):
             dpos = f"{pos}.dialoger[{j}]"

@@ -6,26 +6,65 @@ import re
 from collections.abc import Iterator
 from datetime import UTC
 from email import policy
+from email.header import decode_header, make_header
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
 from inbox.domain import Attachment, Channel, Direction, IncomingMessage, Quarantined, content_hash
-from inbox.parsers.common import Items, RecordError
+from inbox.parsers.common import Items, RecordError, decode_text, safe_text, storable_time
 from inbox.text import html_to_text
 
 _PARSER = BytesParser(policy=policy.default)
 _MSGID = re.compile(r"<[^<>\s]+>")
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _has_escapes(value: str) -> bool:
+    """Whether the parser kept raw 8-bit bytes of this text as surrogate escapes."""
+    return _ESCAPED_BYTE.search(value) is not None
+
+
+def _unescape(value: str) -> str:
+    """Header text as a person wrote it: raw 8-bit bytes the parser kept as surrogate escapes are decoded
+    (UTF-8, else Windows-1252), and nothing unstorable is left."""
+    if not _has_escapes(value):
+        return safe_text(value)
+    try:
+        return decode_text(value.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:  # other lone surrogates: not bytes the parser escaped
+        return safe_text(value)
+
+
+def _raw_header(msg: EmailMessage, name: str) -> str:
+    """The first ``name`` header without the policy's parsing, its encoded-words decoded where possible."""
+    for key, value in msg.raw_items():
+        if key.lower() == name.lower():
+            value = re.sub(r"\r?\n(?=[ \t])", "", str(value))  # unfold
+            if _has_escapes(value):
+                return value  # raw 8-bit bytes: _unescape decodes them
+            try:
+                return str(make_header(decode_header(value)))
+            except Exception:  # an encoded-word with an unknown charset or bad bytes: keep it as written
+                return value
+    return ""
+
+
 def _header(msg: EmailMessage, name: str) -> str:
     try:
         val = msg.get(name)
-    except Exception:  # a malformed header the policy cannot decode
-        return ""
-    return str(val).strip() if val is not None else ""
+        text = str(val) if val is not None else ""
+    except Exception:  # a malformed header the policy cannot decode: read it as written
+        text = _raw_header(msg, name)
+    if "\ufffd" in text:  # the policy read raw 8-bit bytes as UTF-8 and they were not (Latin-1, Windows-1252)
+        raw = _raw_header(msg, name)
+        if _has_escapes(raw):
+            text = raw
+    return _unescape(text).strip()
 
 
 def _first_address(msg: EmailMessage, name: str) -> tuple[str, str]:
@@ -33,28 +72,69 @@ def _first_address(msg: EmailMessage, name: str) -> tuple[str, str]:
     try:
         header = msg.get(name)
         addresses: tuple[Address, ...] = getattr(header, "addresses", ()) if header is not None else ()
+        pair = (addresses[0].display_name or "", addresses[0].addr_spec or "") if addresses else None
     except Exception:
-        addresses = ()
-    if addresses:
-        a = addresses[0]
-        return a.display_name or "", a.addr_spec or ""
-    raw = _header(msg, name)
-    pairs = getaddresses([raw]) if raw else []
-    return pairs[0] if pairs else ("", "")
+        pair = None
+    if pair is None:
+        raw = _header(msg, name)
+        pairs = getaddresses([raw]) if raw else []
+        pair = pairs[0] if pairs else ("", "")
+    return _unescape(pair[0]), _unescape(pair[1])
 
 
 def _part_text(part: EmailMessage) -> str:
+    """A text part's content: its declared charset when the bytes fit it, else a best guess (never raises)."""
     try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, AssertionError, ValueError):
         payload = part.get_payload(decode=True)
-        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload or "")
-    if isinstance(content, bytes):
-        return content.decode("utf-8", "replace")
-    return str(content)
+    except Exception:
+        payload = None
+    if isinstance(payload, bytes):
+        try:
+            charset = part.get_content_charset()
+        except Exception:
+            charset = None
+        return decode_text(payload, charset)
+    raw = part.get_payload()
+    return _unescape(raw) if isinstance(raw, str) else ""
+
+
+# A line that opens a MIME part: ``--`` and a boundary (RFC 2046 bchars, at most 70).
+_DELIMITER = re.compile(rb"^--([0-9A-Za-z'()+_,./:=?-][0-9A-Za-z'()+_,./:=? -]{0,69}?)(--)?[ \t]*\r?$", re.M)
+
+
+def _repair_multipart(msg: EmailMessage) -> EmailMessage | None:
+    """A multipart the parser could not split (its declared boundary is missing or never used), read again
+    with the boundary its body actually uses; None when the body has no part delimiter at all."""
+    try:
+        payload = msg.get_payload(decode=True)
+    except Exception:
+        return None
+    if not isinstance(payload, bytes):
+        return None
+    found = _DELIMITER.search(payload)
+    if found is None:
+        return None
+    subtype = msg.get_content_subtype()
+    subtype = subtype if re.fullmatch(r"[a-z0-9.+-]{1,40}", subtype) else "mixed"
+    head = f'Content-Type: multipart/{subtype}; boundary="'.encode() + found.group(1) + b'"\n\n'
+    repaired = _PARSER.parsebytes(head + payload)
+    return repaired if isinstance(repaired, EmailMessage) and repaired.is_multipart() else None
+
+
+def _nested_size(part: EmailMessage) -> int:
+    try:
+        inner = part.get_payload(0)
+        return len(inner.as_bytes()) if isinstance(inner, Message) else 0
+    except Exception:  # a nested mail the generator cannot write back: size unknown
+        return 0
 
 
 def _body_and_attachments(msg: EmailMessage) -> tuple[str, tuple[Attachment, ...]]:
+    if msg.get_content_maintype() == "multipart" and not msg.is_multipart():
+        repaired = _repair_multipart(msg)
+        if repaired is None:  # no parts to find: the body as written is the best there is
+            return _part_text(msg), ()
+        msg = repaired
     if not msg.is_multipart():
         # Most mail is one text part: read its Content-Type once (header parsing dominates the cost).
         ctype = msg.get_content_type()
@@ -63,12 +143,17 @@ def _body_and_attachments(msg: EmailMessage) -> tuple[str, tuple[Attachment, ...
             return (html_to_text(text) if ctype == "text/html" else text), ()
     attachments: list[Attachment] = []
     for part in msg.walk():
+        if part is not msg and part.get_content_type() == "message/rfc822":
+            # A forwarded or attached mail: recorded as one attachment (its own parts are walked too).
+            attachments.append(Attachment(_unescape(part.get_filename() or ""), "message/rfc822",
+                                          _nested_size(part)))
+            continue
         if part.is_multipart():
             continue
         if part.is_attachment() or (part.get_filename() and part.get_content_maintype() != "text"):
             payload = part.get_payload(decode=True)
             size = len(payload) if isinstance(payload, bytes) else 0
-            attachments.append(Attachment(part.get_filename() or "", part.get_content_type(), size))
+            attachments.append(Attachment(_unescape(part.get_filename() or ""), part.get_content_type(), size))
     try:
         best = msg.get_body(preferencelist=("plain", "html"))
     except Exception:
@@ -103,17 +188,22 @@ def parse_email_bytes(data: bytes, *, office_addresses: frozenset[str] = frozens
     date_raw = _header(msg, "Date")
     try:
         sent = parsedate_to_datetime(date_raw) if date_raw else None
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         sent = None
     if sent is None:
         raise RecordError("missing or unreadable Date header")
     if sent.tzinfo is None:
         sent = sent.replace(tzinfo=UTC)
+    try:
+        storable_time(sent, "Date")
+    except RecordError:
+        raise RecordError("Date header is out of range") from None
     body, attachments = _body_and_attachments(msg)
-    raw = data.decode("utf-8", "replace")
+    decoded = data.decode("utf-8", "replace")
+    raw = safe_text(decoded)
     found = _MSGID.findall(_header(msg, "Message-ID"))
     # A mail without Message-ID gets a stable key from its content, so re-imports still dedupe.
-    key = found[0] if found else f"<sha256-{content_hash(raw)}@flerkanal.invalid>"
+    key = found[0] if found else f"<sha256-{content_hash(decoded)}@flerkanal.invalid>"
     refs = tuple(_MSGID.findall(_header(msg, "References")))
     irt = _MSGID.findall(_header(msg, "In-Reply-To"))
     lower = addr.lower()
@@ -137,18 +227,23 @@ def parse_email_bytes(data: bytes, *, office_addresses: frozenset[str] = frozens
     )
 
 
-def _mbox_messages(path: Path) -> Iterator[tuple[int, bytes]]:
-    """Split an mbox into (first line number, raw bytes), streaming; ``>From`` escapes are undone."""
+def _mbox_messages(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+    """Split an mbox into (first line number, raw bytes, whether a ``From_`` line opened it), streaming;
+    ``>From`` escapes are undone. A ``From_`` line with nothing after it still counts as a (empty) message."""
     buf: list[bytes] = []
     start = 0
+    opened = False
     prev_blank = True
     with path.open("rb") as f:
         for lineno, line in enumerate(f, start=1):
+            if lineno == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM before the first From_ line
             if line.startswith(b"From ") and prev_blank:
-                if buf:
-                    yield start, b"".join(buf)
+                if buf or opened:
+                    yield start, b"".join(buf), opened
                 buf = []
                 start = lineno
+                opened = True
             else:
                 if start == 0:
                     start = lineno
@@ -156,24 +251,24 @@ def _mbox_messages(path: Path) -> Iterator[tuple[int, bytes]]:
                     line = line[1:]
                 buf.append(line)
             prev_blank = not line.strip()
-    if buf:
-        yield start, b"".join(buf)
+    if buf or opened:
+        yield start, b"".join(buf), opened
 
 
 def read_mbox(path: Path, *, office_addresses: frozenset[str] = frozenset()) -> Items:
     source = str(path)
-    for n, (lineno, data) in enumerate(_mbox_messages(path), start=1):
+    for n, (lineno, data, opened) in enumerate(_mbox_messages(path), start=1):
         position = f"message {n} (line {lineno})"
-        if not data.strip():
-            continue  # blank lines between messages
+        if not opened and not data.strip():
+            continue  # blank lines before the first From_ line
         try:
             yield parse_email_bytes(data, office_addresses=office_addresses)
         except RecordError as exc:
-            yield Quarantined(source, position, str(exc), raw=data.decode("utf-8", "replace"),
+            yield Quarantined(source, position, str(exc), raw=safe_text(data.decode("utf-8", "replace")),
                               channel="email")
         except Exception as exc:  # the stdlib parser is lenient, but never let one mail stop the rest
             yield Quarantined(source, position, f"unparseable mail ({type(exc).__name__})",
-                              raw=data.decode("utf-8", "replace"), channel="email")
+                              raw=safe_text(data.decode("utf-8", "replace")), channel="email")
 
 
 def read_maildir(path: Path, *, office_addresses: frozenset[str] = frozenset()) -> Items:
@@ -190,8 +285,8 @@ def read_maildir(path: Path, *, office_addresses: frozenset[str] = frozenset()) 
             try:
                 yield parse_email_bytes(data, office_addresses=office_addresses)
             except RecordError as exc:
-                yield Quarantined(source, position, str(exc), raw=data.decode("utf-8", "replace"),
+                yield Quarantined(source, position, str(exc), raw=safe_text(data.decode("utf-8", "replace")),
                                   channel="email")
             except Exception as exc:
                 yield Quarantined(source, position, f"unparseable mail ({type(exc).__name__})",
-                                  raw=data.decode("utf-8", "replace"), channel="email")
+                                  raw=safe_text(data.decode("utf-8", "replace")), channel="email")

@@ -85,32 +85,55 @@ def read_contacts_csv(path: Path) -> Iterator[Contact | Quarantined]:
     """Rows of a contact register CSV (fnr, aktor_id, name, phone, email); bad rows are quarantined."""
     source = str(path)
     required = ("fnr", "aktor_id", "name", "phone", "email")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            header = [h.strip().lower() for h in (reader.fieldnames or [])]
-            missing = [c for c in required if c not in header]
-            if missing:
-                yield Quarantined(source, "line 1", f"missing columns: {', '.join(missing)} "
-                                  f"(expected header {','.join(required)})")
-                return
-            for row in reader:
-                row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-                line = f"line {reader.line_num}"
-                fnr = row["fnr"]
-                if fnr and not fnr_is_valid(fnr):
-                    yield Quarantined(source, line, "fnr is not a valid national ID number (mod 11)")
-                    continue
-                if not (fnr or row["phone"] or row["email"]):
-                    yield Quarantined(source, line, "row has neither fnr, phone nor email")
-                    continue
-                if row["phone"] and normalise_phone(row["phone"]) is None:
-                    yield Quarantined(source, line, "phone is not a valid phone number")
-                    continue
-                yield Contact(fnr=fnr, aktor_id=row["aktor_id"], name=row["name"], phone=row["phone"],
-                              email=row["email"])
-    except UnicodeDecodeError as exc:
-        yield Quarantined(source, f"byte {exc.start}", "file is not valid UTF-8")
+    # surrogateescape: a byte that is not UTF-8 spoils only its own row, which is quarantined below.
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as f:
+        reader = csv.DictReader(f)
+        try:
+            fieldnames = reader.fieldnames or []
+        except csv.Error as exc:
+            yield Quarantined(source, "line 1", f"unreadable CSV header ({exc})")
+            return
+        header = [h.strip().lower() for h in fieldnames]
+        if any(_has_bad_bytes(h) for h in header):
+            yield Quarantined(source, "line 1", "header is not valid UTF-8")
+            return
+        missing = [c for c in required if c not in header]
+        if missing:
+            yield Quarantined(source, "line 1", f"missing columns: {', '.join(missing)} "
+                              f"(expected header {','.join(required)})")
+            return
+        while True:
+            try:
+                raw = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                yield Quarantined(source, f"line {reader.reader.line_num}", f"unreadable CSV row ({exc})")
+                continue
+            line = f"line {reader.line_num}"
+            if None in raw:
+                yield Quarantined(source, line, f"row has more cells than the header's {len(fieldnames)}")
+                continue
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+            if any(_has_bad_bytes(v) for v in row.values()):
+                yield Quarantined(source, line, "row is not valid UTF-8")
+                continue
+            fnr = row["fnr"]
+            if fnr and not fnr_is_valid(fnr):
+                yield Quarantined(source, line, "fnr is not a valid national ID number (mod 11)")
+                continue
+            if not (fnr or row["phone"] or row["email"]):
+                yield Quarantined(source, line, "row has neither fnr, phone nor email")
+                continue
+            if row["phone"] and normalise_phone(row["phone"]) is None:
+                yield Quarantined(source, line, "phone is not a valid phone number")
+                continue
+            yield Contact(fnr=fnr, aktor_id=row["aktor_id"], name=row["name"], phone=row["phone"],
+                          email=row["email"])
+
+
+def _has_bad_bytes(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
 class Store:
