@@ -64,6 +64,19 @@ def _read_eml(path: Path, office: frozenset[str]) -> Items:
                           raw=safe_text(data.decode("utf-8", "replace")), channel="email")
 
 
+def expand(path: Path) -> list[Path]:
+    """The files (and Maildirs) ``read_any`` reads for ``path``, in the same order."""
+    if detect_format(path) == Format.UNKNOWN and path.is_dir():
+        out: list[Path] = []
+        for child in sorted(path.iterdir()):
+            if child.name.startswith("."):
+                continue
+            if child.is_file() or (child.is_dir() and not child.is_symlink()):
+                out.extend(expand(child))
+        return out
+    return [path]
+
+
 def read_any(path: Path, *, office_addresses: frozenset[str] = frozenset()) -> Items:
     """Read any supported export; a directory (of Twilio pages, or of any mix of exports and Maildirs) is read
     file by file, its subdirectories too. Hidden files and symbolic links to directories are skipped."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC
 from email import policy
 from email.header import decode_header, make_header
@@ -227,15 +228,58 @@ def parse_email_bytes(data: bytes, *, office_addresses: frozenset[str] = frozens
     )
 
 
-def _mbox_messages(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+@dataclass(frozen=True, slots=True)
+class MboxSpan:
+    """A byte range of an mbox that starts at a message boundary (for reading a big mbox in parallel)."""
+
+    start: int
+    end: int | None
+    first_line: int
+    first_index: int
+
+
+_MBOX_BOUNDARY = re.compile(rb"(?:\A|\n[ \t\r\f\v]*\n)(?=From )")
+
+
+def mbox_spans(path: Path, parts: int) -> list[MboxSpan]:
+    """Cut an mbox into about ``parts`` ranges at message boundaries, with their first line and message
+    numbers, so each range can be read on its own and positions stay those of a sequential read."""
+    data = path.read_bytes()
+    bounds = [m.end() for m in _MBOX_BOUNDARY.finditer(data)]
+    if data.startswith(b"\xef\xbb\xbfFrom "):  # the sequential reader drops a leading BOM
+        bounds.insert(0, 0)
+    if parts <= 1 or len(bounds) < 2 * parts:
+        return [MboxSpan(0, None, 1, 1)]
+    step = len(bounds) // parts
+    cuts = [bounds[i] for i in range(step, len(bounds), step)][: parts - 1]
+    spans: list[MboxSpan] = []
+    prev, line, index = 0, 1, 1
+    lead = 0 if bounds[0] == 0 else 1  # text before the first From_ line reads as one message
+    for cut in [*cuts, None]:
+        spans.append(MboxSpan(prev, cut, line, index))
+        if cut is not None:
+            line += data.count(b"\n", prev, cut)
+            index += sum(1 for b in bounds if prev <= b < cut) + (lead if prev == 0 else 0)
+            prev = cut
+    return spans
+
+
+def _mbox_messages(path: Path, span: MboxSpan | None = None) -> Iterator[tuple[int, bytes, bool]]:
     """Split an mbox into (first line number, raw bytes, whether a ``From_`` line opened it), streaming;
     ``>From`` escapes are undone. A ``From_`` line with nothing after it still counts as a (empty) message."""
     buf: list[bytes] = []
     start = 0
     opened = False
     prev_blank = True
+    span = span or MboxSpan(0, None, 1, 1)
     with path.open("rb") as f:
-        for lineno, line in enumerate(f, start=1):
+        f.seek(span.start)
+        remaining = None if span.end is None else span.end - span.start
+        for lineno, line in enumerate(f, start=span.first_line):
+            if remaining is not None:
+                if remaining <= 0:
+                    break
+                remaining -= len(line)
             if lineno == 1:
                 line = line.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM before the first From_ line
             if line.startswith(b"From ") and prev_blank:
@@ -255,9 +299,9 @@ def _mbox_messages(path: Path) -> Iterator[tuple[int, bytes, bool]]:
         yield start, b"".join(buf), opened
 
 
-def read_mbox(path: Path, *, office_addresses: frozenset[str] = frozenset()) -> Items:
+def read_mbox(path: Path, *, office_addresses: frozenset[str] = frozenset(), span: MboxSpan | None = None) -> Items:
     source = str(path)
-    for n, (lineno, data, opened) in enumerate(_mbox_messages(path), start=1):
+    for n, (lineno, data, opened) in enumerate(_mbox_messages(path, span), start=span.first_index if span else 1):
         position = f"message {n} (line {lineno})"
         if not opened and not data.strip():
             continue  # blank lines before the first From_ line

@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from inbox.domain import Channel, Direction, IncomingMessage, Quarantined
 from inbox.identity import find_fnrs, fnr_is_valid, mask_fnrs, normalise_email, normalise_phone
 from inbox.parsers import Format, detect_format, read_any
@@ -144,3 +146,29 @@ def test_timestamps_are_timezone_aware(dev_dir: Path) -> None:
             assert isinstance(m, IncomingMessage)
             assert m.sent_at.tzinfo is not None
             assert m.sent_at < datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def test_parallel_read_equals_sequential_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big mbox is read in ranges by several processes; records and positions stay those of one pass."""
+    import inbox.ingest as ingest
+    from inbox.synth import generate
+
+    generate(tmp_path / "e", 1500, seed=4)
+    bad = b"From x Mon Sep  7 09:15:00 2026\nSubject: no date\nFrom: a@b.no\nMessage-ID: <bad@x>\n\nhei\n\n"
+    mbox = tmp_path / "e" / "mail.mbox"
+    data = mbox.read_bytes()
+    cut = data.index(b"\nFrom ", len(data) // 2) + 1
+    mbox.write_bytes(data[:cut] + bad + data[cut:])
+    monkeypatch.setattr(ingest, "PARALLEL_BYTES", 1)
+    files = [p for p in (tmp_path / "e").iterdir() if p.name not in ("contacts.csv", "labels.csv")]
+
+    def ids(items: list[IncomingMessage | Quarantined]) -> list[tuple[str, str]]:
+        return [(i.key, "") if isinstance(i, IncomingMessage) else (i.source, i.position) for i in items]
+
+    one = ingest.read_files(files, workers=1)
+    two = ingest.read_files(files, workers=2)
+    assert ids(one) == ids(two)
+    assert len(one) == 1501
+    assert sum(isinstance(i, Quarantined) for i in one) == 1
+    assert [q.position for q in one if isinstance(q, Quarantined)] == [
+        q.position for q in read_any(mbox) if isinstance(q, Quarantined)]
