@@ -409,25 +409,33 @@ def close_(c: Ctx, thread: int) -> None:
 # -- TUI (issue 7) --------------------------------------------------------------------------------------------
 def _tui() -> Any:
     """``tui.factory``, imported when used: importing it loads Textual, which `inbox --help` must not.
+    The CLI is the one place that wires the TUI in (an explicit exception in the import contracts)."""
+    from tui import factory
 
-    By module name, because the CLI is the one place that wires the TUI in, while the import contract
-    "Nothing below the TUI imports it" keeps every other module of inbox/ from doing so.
-    """
-    import importlib
+    return factory
 
-    return importlib.import_module("tui.factory")
+
+def _configured_connectors(config: str | None) -> dict[str, Any]:
+    """The connectors of the sync configuration, for sending replies from the TUI ({} without one)."""
+    from connectors.config import find_config, load_config
+
+    path = find_config(config)
+    return dict(load_config(path).build().connectors) if path is not None else {}
 
 
 @cli.command("tui")
+@click.option("--config", "config", metavar="FILE", envvar="INBOX_CONFIG",
+              help="Connector configuration used to send replies (default: ~/.config/flerkanal/config.toml).")
 @pass_ctx
-def tui(c: Ctx) -> None:
+def tui(c: Ctx, config: str | None = None) -> None:
     """Open the caseworker terminal UI on the configured database (the same as a bare `inbox`).
 
     The queue of inquiries in fair order; open one to see its messages on every channel, claim it,
-    answer once on the suggested channel. Press ? in the app for every key.
+    answer once on the suggested channel. Replies are sent through the connectors configured for
+    `inbox sync`; without a configuration they are recorded, not sent. Press ? in the app for every key.
     """
     user = c.require(Permission.READ_THREADS)
-    _tui().run(c.store(), c.settings.user, unit=_unit_scope(user))
+    _tui().run(c.store(), c.settings.user, connectors=_configured_connectors(config), unit=_unit_scope(user))
 # -- end TUI (issue 7) ----------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,50 @@
+"""One factory builds the App, for the CLI, the demo and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import tzinfo
+from typing import TYPE_CHECKING
+
+from connectors.base import Connector
+from inbox.matching import Matcher
+from inbox.storage.repository import Store
+from tui.services import Clock, Recommender, Services, default_recommender, utc_now
+
+if TYPE_CHECKING:
+    from tui.app import InboxApp
+
+
+def build_app(store: Store, user: str, connectors: Mapping[str, Connector] | None = None, *,
+              matcher: Matcher | None = None, recommend: Recommender = default_recommender, clock: Clock = utc_now,
+              display_tz: tzinfo | None = None, refresh_seconds: float | None = 5.0, demo_feed: bool = False,
+              unit: str | None = None, freeze_gc: bool = False) -> InboxApp:
+    """The caseworker app over ``store`` for ``user``. ``demo_feed`` adds a trickle of new demo messages,
+    delivered through the given (fake) connectors; ``freeze_gc`` (on when run from the CLI) keeps Python's
+    full garbage collections from pausing input (see :meth:`tui.app.InboxApp.on_ready`)."""
+    from tui.app import InboxApp
+    from tui.demo_feed import DemoFeed
+
+    conns = dict(connectors or {})
+    feed = None
+    if demo_feed:
+        from connectors.fake import FakeConnector
+
+        fakes = {k: c for k, c in conns.items() if isinstance(c, FakeConnector)}
+        feed = DemoFeed(fakes, clock=clock)
+    services = Services(store, user, conns, matcher=matcher, recommend=recommend, clock=clock, display_tz=display_tz,
+                        refresh_seconds=refresh_seconds, feed=feed, unit=unit)
+    return InboxApp(services, freeze_gc=freeze_gc)
+
+
+def run(store: Store, user: str, connectors: Mapping[str, Connector] | None = None, *,
+        matcher: Matcher | None = None, unit: str | None = None) -> None:
+    """Open the app on a configured database (``inbox`` / ``inbox tui``)."""
+    build_app(store, user, connectors, matcher=matcher, unit=unit, freeze_gc=True).run()
+
+
+def run_demo(store: Store, user: str, *, matcher: Matcher | None = None) -> None:
+    """Open the app on the demo database, with local fake connectors that also deliver new messages."""
+    from tui.demo_feed import demo_connectors
+
+    build_app(store, user, demo_connectors(), matcher=matcher, demo_feed=True, freeze_gc=True).run()

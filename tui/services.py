@@ -1,0 +1,67 @@
+"""What the app is given: store, connectors by channel, matcher, recommender, who is working, a clock.
+
+The app never builds these itself; :mod:`tui.factory` does, for the CLI, the demo and the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from connectors.base import Connector
+from inbox.matching import Matcher
+from inbox.storage.repository import Store
+
+if TYPE_CHECKING:
+    from inbox.recommend import Suggestion
+    from tui.demo_feed import DemoFeed
+
+Clock = Callable[[], datetime]
+Recommender = Callable[[Store, int, str], "Suggestion"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_recommender(store: Store, thread_id: int, user: str) -> Suggestion:
+    """The pure reply-channel recommender over a stored thread (:func:`inbox.services.suggest_for_thread`)."""
+    from inbox.services import suggest_for_thread
+
+    result: Suggestion = suggest_for_thread(store, thread_id, user)
+    return result
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the TUI talks to. Only ``store`` and ``user`` are required."""
+
+    store: Store
+    user: str
+    connectors: Mapping[str, Connector] = field(default_factory=dict)
+    """Written channels ("dialog", "sms", "email") → the connector that sends on them."""
+    matcher: Matcher | None = None
+    """Groups messages that arrive while the app runs (the demo feed); None: the structural matcher."""
+    recommend: Recommender = default_recommender
+    clock: Clock = utc_now
+    """"Now", for waiting times; tests pass a fixed clock so snapshots do not change."""
+    display_tz: tzinfo | None = None
+    """Timezone for times on screen; None: the machine's local timezone."""
+    refresh_seconds: float | None = 5.0
+    """Seconds between queue refreshes (booked after the previous one finished); None: no refresh."""
+    feed: DemoFeed | None = None
+    """The demo's trickle of new messages; None outside the demo."""
+    unit: str | None = None
+    """The office unit a caseworker is limited to (None: every unit)."""
+
+    def connector(self, channel: str) -> Connector | None:
+        return self.connectors.get(channel)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def local(self, when: datetime) -> datetime:
+        return when.astimezone(self.display_tz) if self.display_tz else when.astimezone()
+
