@@ -165,6 +165,7 @@ class SyncSection(BaseModel):
     once_attempts: int = Field(default=3, ge=1)
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    snapshot_seconds: float = Field(default=300.0, gt=0)  # queue snapshots for the supervisor's chart
 
 
 _MODELS: dict[str, type[BaseModel]] = {"sms": SmsSection, "email": EmailSection, "dialog": DialogSection,
@@ -213,7 +214,7 @@ class SyncConfig:
             raise ConfigError("[sync] backoff_max must be at least backoff_initial")
         return SyncOptions(poll_seconds=s.poll_seconds, backoff_initial=s.backoff_initial, backoff_max=s.backoff_max,
                            pull_timeout=s.pull_timeout, once_attempts=s.once_attempts, metrics_host=s.metrics_host,
-                           metrics_port=s.metrics_port)
+                           metrics_port=s.metrics_port, snapshot_seconds=s.snapshot_seconds)
 
     def _env(self) -> Mapping[str, str]:
         return os.environ if self.env is None else self.env

@@ -94,6 +94,7 @@ class SyncOptions:
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None
     record_health: bool = True  # write health records to the store
+    snapshot_seconds: float | None = 300.0  # queue snapshots for the supervisor's history (issue 8); None: none
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +341,8 @@ class SyncDaemon:
             await self._start_servers()
             tasks = [asyncio.create_task(self._sync(name, c, once=False), name=f"sync-{name}")
                      for name, c in self.connectors.items()]
+            if self.options.snapshot_seconds:  # issue 8: the supervisor's queue history
+                tasks.append(asyncio.create_task(self._snapshots(self.options.snapshot_seconds), name="snapshots"))
             stop = asyncio.create_task(self._stop.wait())
             watched: set[asyncio.Future[Any]] = {stop, *(s.task for s in self._servers)}
             done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
@@ -473,6 +476,21 @@ class SyncDaemon:
         except TimeoutError:
             return False
         return True
+
+    # -- queue snapshots (issue 8) --------------------------------------------------------------------
+    async def _snapshots(self, seconds: float) -> None:
+        """Record the queue's length every ``seconds`` (``Store.snapshot``) for the supervisor's chart.
+
+        Each snapshot runs in a worker thread and is awaited before the next is booked, so two never
+        overlap; a failing one is logged and the loop goes on."""
+        while not self._stop.is_set():
+            try:
+                await self._write(self.store.snapshot)
+            except Exception as exc:
+                log.warning("queue snapshot failed (%s)", describe_error(exc))
+            if await self._pause(seconds):
+                return
+    # -- end queue snapshots (issue 8) ----------------------------------------------------------------
 
     # -- health --------------------------------------------------------------------------------------
     def _succeeded(self, health: ConnectorHealth, result: PullResult, summary: IngestSummary) -> None:

@@ -333,19 +333,34 @@ def show(c: Ctx, thread: int, raw: bool, as_json: bool, include_ids: bool) -> No
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts and cron.")
+# -- supervisor figures (issue 8): the target and a fixed "now"; the same figures as `inbox supervise`. --------
+@click.option("--target-hours", type=click.FloatRange(min=0), default=48.0, show_default=True,
+              help="Waiting target in working hours (Mon-Fri); 48 = 2 working days.")
+@click.option("--now", "at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]), default=None,
+              help="Compute the figures as of this time (UTC) instead of now.")
 @pass_ctx
-def stats(c: Ctx, as_json: bool) -> None:
+def stats(c: Ctx, as_json: bool, target_hours: float = 48.0, at: datetime | None = None) -> None:
     """Queue length and waiting times, counted in unique inquiries (not raw messages)."""
     c.require(Permission.VIEW_STATS)
-    s = c.store().stats()
+    from inbox.supervise import gather
+
+    f = gather(c.store(), at.replace(tzinfo=UTC) if at else None, target_hours=target_hours)
+    s = f.stats
     if as_json:
-        out.print_json(data=s.as_dict())
+        out.print_json(data=f.as_dict())
         return
     out.print(f"open inquiries: {s.open_inquiries} ({s.claimed} claimed) from {s.open_messages} messages")
     out.print(f"oldest waiting: {fmt_duration(s.oldest_waiting_seconds)} · median {fmt_duration(s.waiting_p50_seconds)}"
               f" · 90th percentile {fmt_duration(s.waiting_p90_seconds)}")
     out.print("by channel: " + ", ".join(f"{k} {v}" for k, v in s.by_channel.items()))
     out.print("by number of channels: " + ", ".join(f"{k}: {v}" for k, v in s.by_channel_count.items()))
+    out.print(f"waiting beyond {target_hours:g} working hours: {f.waiting_beyond_target}")
+    for name, load in f.caseworkers.items():
+        out.print(f"  {name}: {load['claimed']} claimed, {load['answered_today']} answered today", markup=False)
+    for h in f.connectors:
+        out.print(f"  connector {h.name}: {h.status}, last success {fmt_duration(h.lag_seconds)} ago"
+                  + (f", {h.errors_in_a_row} errors in a row ({h.error})" if h.errors_in_a_row else ""), markup=False)
+# -- end supervisor figures (issue 8) --------------------------------------------------------------------------
 
 
 @cli.command()
@@ -434,9 +449,29 @@ def tui(c: Ctx, config: str | None = None) -> None:
     answer once on the suggested channel. Replies are sent through the connectors configured for
     `inbox sync`; without a configuration they are recorded, not sent. Press ? in the app for every key.
     """
+    # supervisor mode (issue 8): a supervisor gets the aggregates-only supervisor view, not a refusal
+    if c.store().user(c.settings.user).role == Role.SUPERVISOR:
+        click.get_current_context().invoke(supervise)
+        return
     user = c.require(Permission.READ_THREADS)
     _tui().run(c.store(), c.settings.user, connectors=_configured_connectors(config), unit=_unit_scope(user))
 # -- end TUI (issue 7) ----------------------------------------------------------------------------------------
+
+
+# -- supervisor view (issue 8) ---------------------------------------------------------------------------------
+@cli.command()
+@click.option("--target-hours", type=click.FloatRange(min=0), default=48.0, show_default=True,
+              help="Waiting target in working hours (Mon-Fri); 48 = 2 working days.")
+@pass_ctx
+def supervise(c: Ctx, target_hours: float = 48.0) -> None:
+    """Open the supervisor view: queue length now and over time (unique inquiries vs raw messages),
+    waiting times, inquiries beyond the target, caseworkers' load and connector health. Aggregates only:
+    no message text, names or ID numbers. Refreshes on its own; press ? for every key."""
+    c.require(Permission.VIEW_STATS)
+    store = c.store()
+    store.snapshot()  # so the chart has a point for now; the sync daemon records the rest
+    _tui().run_supervisor(store, c.settings.user, target_hours=target_hours)
+# -- end supervisor view (issue 8) -----------------------------------------------------------------------------
 
 
 @cli.command()

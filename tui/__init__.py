@@ -12,7 +12,8 @@ clock) from :func:`tui.factory.build_app`; the CLI and the tests build the app t
       answer.py        sending / recording a reply (no Textual)
       demo_feed.py     the demo's trickle of new messages (no Textual)
       format.py        shared text formatting (no Textual)
-      screens/         one screen per file: queue, thread, reply, merge, profile, confirm, help
+      screens/         one screen per file: queue, thread, reply, merge, profile, confirm, help,
+                       supervisor (aggregates only)
       widgets/         one widget per file: queue_list and timeline (virtualised, Line API),
                        grouping and profile panels, key_bar
 """

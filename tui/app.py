@@ -29,6 +29,7 @@ from tui.screens.merge import MergeScreen
 from tui.screens.profile import ProfileScreen
 from tui.screens.queue import QueueScreen
 from tui.screens.reply import ReplyScreen
+from tui.screens.supervisor import SupervisorScreen
 from tui.screens.thread import ThreadScreen, load_thread
 from tui.services import Services
 
@@ -59,6 +60,8 @@ class InboxApp(App[None]):
         """Every notification shown, as (severity, text): what the caseworker was told."""
 
     def get_default_screen(self) -> Screen[None]:
+        if self.services.supervisor:
+            return SupervisorScreen(self.services)
         return QueueScreen(self.services)
 
     @property
@@ -67,8 +70,21 @@ class InboxApp(App[None]):
 
     def open_thread(self, thread_id: int) -> None:
         """Show one inquiry: load it (and audit the read) in a worker, then switch to the thread screen,
-        which is built once and reused, so the first frame shown is the loaded thread."""
+        which is built once and reused, so the first frame shown is the loaded thread. In supervisor mode
+        it refuses: a supervisor sees aggregates only."""
+        if self.services.supervisor:
+            self.refuse_thread()
+            return
         self._load_for_open(thread_id)
+
+    def refuse_thread(self) -> None:
+        self.notify("a supervisor sees aggregates only: no inquiry, message text, names or ID numbers",
+                    title="Not in the supervisor view", severity="error")
+
+    def action_supervise(self) -> None:
+        """The supervisor view on top of the queue (every role may view the aggregates); esc goes back."""
+        if not isinstance(self.screen, SupervisorScreen):
+            self.push_screen(SupervisorScreen(self.services))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
     def _load_for_open(self, thread_id: int) -> None:
@@ -80,6 +96,8 @@ class InboxApp(App[None]):
         self.post_message(ThreadLoaded(data))
 
     def on_thread_loaded(self, message: ThreadLoaded) -> None:
+        if self.services.supervisor:
+            return
         if self._thread_screen is None:
             self._thread_screen = ThreadScreen(self.services)
             self.install_screen(self._thread_screen, name="thread")
@@ -126,6 +144,8 @@ class InboxApp(App[None]):
 
     # -- help and command palette -----------------------------------------------------------------------------
     def help_sections(self) -> list[tuple[str, list[BindingType]]]:
+        if self.services.supervisor:
+            return [("Supervisor", SupervisorScreen.BINDINGS), ("Everywhere", self.BINDINGS)]
         return [
             ("Queue", QueueScreen.BINDINGS),
             ("Inquiry", ThreadScreen.BINDINGS),
@@ -148,6 +168,9 @@ class InboxApp(App[None]):
                 yield SystemCommand(b.description, f"{b.tooltip} (key: {b.key_display or b.key})",
                                     partial(self.run_action, b.action, screen))
         yield SystemCommand("Help: every key", "key: ?", self.action_help)
+        if not self.services.supervisor and not isinstance(screen, SupervisorScreen):
+            yield SystemCommand("Supervisor view", "Queue length, waiting times and load (aggregates only)",
+                                self.action_supervise)
 
     # -- the demo feed ------------------------------------------------------------------------------------
     def _book_feed(self) -> None:
@@ -172,6 +195,6 @@ class InboxApp(App[None]):
     def on_new_messages(self, message: NewMessages) -> None:
         if message.count:
             self.notify(f"{message.count} new message{'s' * (message.count != 1)} arrived", title="New")
-            if self.screen is self.queue:
+            if isinstance(self.screen, QueueScreen) and self.screen is self.queue:
                 self.queue.load("refresh")
         self._book_feed()

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from inbox.domain import ThreadView
+from inbox.supervise import Figures
 from tui.answer import Outcome
 from tui.queue_source import QueuePage, QueueQuery
 
@@ -26,6 +27,14 @@ class QueueLoaded(Message):
         self.query = query
         self.mode = mode
         self.generation = generation
+
+
+class FiguresLoaded(Message):
+    """One refresh of the supervisor view (aggregates only: :class:`inbox.supervise.Figures`)."""
+
+    def __init__(self, figures: Figures) -> None:
+        super().__init__()
+        self.figures = figures
 
 
 class QueueCounts(Message):

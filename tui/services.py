@@ -55,6 +55,10 @@ class Services:
     """The demo's trickle of new messages; None outside the demo."""
     unit: str | None = None
     """The office unit a caseworker is limited to (None: every unit)."""
+    supervisor: bool = False
+    """Supervisor mode: only the aggregates-only supervisor screen; no queue, no thread text."""
+    target_hours: float = 48.0
+    """The supervisor's waiting target in working hours (Mon–Fri); 48 = 2 working days."""
 
     def connector(self, channel: str) -> Connector | None:
         return self.connectors.get(channel)

@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -336,8 +336,9 @@ class Store:
             def pct(p: float) -> float | None:
                 if n == 0:
                     return None
-                # waiting time percentile p = first_contact at the (1-p) quantile, newest first
-                k = min(n - 1, int((1 - p) * n))
+                # waiting time percentile p: the first_contact p of the way down from the newest (the
+                # 90th percentile waits longer than the median)
+                k = min(n - 1, int(p * n))
                 fc = conn.execute(open_q.with_only_columns(T_THREAD.c.first_contact)
                                   .order_by(T_THREAD.c.first_contact.desc()).offset(k).limit(1)).scalar_one()
                 return (now - utc(fc)).total_seconds()
@@ -361,6 +362,15 @@ class Store:
             by_channel_count=dict(sorted(by_count.items())),
             by_state={k: int(v) for k, v in sorted(by_state.items())},
         )
+
+    def waiting_beyond(self, seconds: float, now: datetime | None = None) -> int:
+        """Open inquiries whose first contact is more than ``seconds`` before ``now`` (supervisor's target;
+        a range on the state+first_contact index)."""
+        now = now or datetime.now(UTC)
+        cutoff = now - timedelta(seconds=seconds)
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(T_THREAD).where(
+                T_THREAD.c.state.in_(OPEN_STATES), T_THREAD.c.first_contact < cutoff)).scalar_one())
 
     # -- claims -----------------------------------------------------------------------------------
     def claim(self, thread_id: int, user: str) -> None:
@@ -680,6 +690,14 @@ class Store:
     def get_cursor(self, name: str) -> str | None:
         with self.engine.connect() as conn:
             return conn.execute(select(T_CURSOR.c.value).where(T_CURSOR.c.name == name)).scalar_one_or_none()
+
+    def cursors(self, prefix: str) -> dict[str, str]:
+        """Every cursor whose name starts with ``prefix`` (e.g. the sync daemon's ``sync-health/``), by name."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(T_CURSOR.c.name, T_CURSOR.c.value)
+                                .where(T_CURSOR.c.name.startswith(prefix, autoescape=True))
+                                .order_by(T_CURSOR.c.name)).all()
+        return {str(n): str(v) for n, v in rows}
 
     def set_cursor(self, name: str, value: str) -> None:
         now = datetime.now(UTC)
