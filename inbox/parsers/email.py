@@ -13,12 +13,33 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 
 from inbox.domain import Attachment, Channel, Direction, IncomingMessage, Quarantined, content_hash
 from inbox.parsers.common import Items, RecordError, decode_text, safe_text, storable_time
 from inbox.text import html_to_text
 
-_PARSER = BytesParser(policy=policy.default)
+
+class _CachingPolicy(policy.EmailPolicy):
+    """``policy.default``, but a header value is parsed once, not on every ``msg.get``.
+
+    The email package builds a new header object each time a header is read; reading Content-Type a
+    dozen times per mail made header parsing most of an import's cost. Equal raw values parse equally,
+    so the parsed header is reused (a bounded cache).
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        key = (name.lower(), value)
+        hit = _HEADERS.get(key)
+        if hit is None:
+            if len(_HEADERS) > 50_000:
+                _HEADERS.clear()
+            hit = _HEADERS[key] = super().header_fetch_parse(name, value)
+        return hit
+
+
+_HEADERS: dict[tuple[str, str], Any] = {}
+_PARSER = BytesParser(policy=_CachingPolicy())
 _MSGID = re.compile(r"<[^<>\s]+>")
 
 

@@ -48,7 +48,8 @@ _THREAD_OF_CONVERSATION = (select(T_MSG.c.thread_id)
 _IDENTITY_OWNER = select(T_IDENT.c.person_id).where(T_IDENT.c.kind == bindparam("k"), T_IDENT.c.value == bindparam("v"))
 
 # Statements built once: SQLAlchemy then compiles each a single time (hot path of every ingest).
-_INSERT_THREAD = insert(T_THREAD)
+# Many threads in one statement; RETURNING in parameter order gives each its id (SQLite ≥ 3.35, PostgreSQL).
+_INSERT_THREADS = insert(T_THREAD).returning(T_THREAD.c.id, sort_by_parameter_order=True)
 _INSERT_PERSON = insert(T_PERSON)
 _UPDATE_THREAD = (
     update(T_THREAD)
@@ -135,6 +136,40 @@ class _BatchContext:
         self.thread_state: dict[int, str] = {}
         self._names: dict[int, str] | None = None
         self._registered: dict[int, bool] = {}
+        self._no_conv: set[tuple[str, str]] = set()  # prefetched: not stored before this batch
+        self._no_key: set[str] = set()
+
+    def prefetch(self, msgs: Sequence[IncomingMessage]) -> None:
+        """Look up, in a few queries, the threads of the conversations and replied-to mails of a batch."""
+        convs: dict[str, list[str]] = {}
+        refs: dict[str, list[str]] = {}
+        for m in msgs:
+            if m.conversation:
+                convs.setdefault(m.channel.value, []).append(m.conversation)
+            if m.channel == Channel.EMAIL:
+                refs.setdefault("email", []).extend(r for r in (m.in_reply_to, *m.references) if r)
+        for channel, values in convs.items():
+            latest: dict[str, tuple[datetime, int]] = {}
+            for chunk in _chunks(sorted(set(values))):
+                for conv, tid, sent in self.conn.execute(
+                    select(T_MSG.c.conversation, T_MSG.c.thread_id, T_MSG.c.sent_at)
+                    .where(T_MSG.c.channel == channel, T_MSG.c.conversation.in_(chunk))
+                ):
+                    if conv not in latest or utc(sent) > latest[conv][0]:
+                        latest[conv] = (utc(sent), int(tid))
+            for conv in set(values):
+                if conv in latest:
+                    self.conv_thread[(channel, conv)] = latest[conv][1]
+                else:
+                    self._no_conv.add((channel, conv))
+        for channel, keys in refs.items():
+            found: set[str] = set()
+            for chunk in _chunks(sorted(set(keys))):
+                for pk, tid in self.conn.execute(select(T_MSG.c.provider_key, T_MSG.c.thread_id).where(
+                        T_MSG.c.channel == channel, T_MSG.c.provider_key.in_(chunk))):
+                    self.key_thread[f"{channel}:{pk}"] = int(tid)
+                    found.add(pk)
+            self._no_key.update(f"{channel}:{k}" for k in set(keys) - found)
 
     def person_by_identity(self, kind: str, value: str) -> int | None:
         pid = self.conn.execute(_IDENTITY_OWNER, {"k": kind, "v": value}).scalar_one_or_none()
@@ -155,6 +190,8 @@ class _BatchContext:
     def thread_of_message(self, key: str) -> int | None:
         if key in self.key_thread:
             return self.key_thread[key]
+        if key in self._no_key:
+            return None
         channel, _, pkey = key.partition(":")
         tid = self.conn.execute(_THREAD_OF_KEY, {"ch": channel, "pk": pkey}).scalar_one_or_none()
         return int(tid) if tid is not None else None
@@ -163,6 +200,8 @@ class _BatchContext:
         ck = (channel.value, conversation)
         if ck in self.conv_thread:
             return self.conv_thread[ck]
+        if ck in self._no_conv:
+            return None
         tid = self.conn.execute(_THREAD_OF_CONVERSATION, {"ch": channel.value, "conv": conversation}
                                 ).scalar_one_or_none()
         if tid is not None:
@@ -307,6 +346,7 @@ class MessageWriter:
         fresh.sort(key=lambda m: (m.sent_at, m.key))
         persons = self._resolve_persons(fresh)
         ctx = _BatchContext(self.conn)
+        ctx.prefetch(fresh)
         cleans = {m.key: self.clean(m) for m in fresh}
         prepare = getattr(self.matcher, "prepare", None)
         if prepare is not None:
@@ -314,6 +354,7 @@ class MessageWriter:
         now = self.now()
         rows: list[dict[str, Any]] = []
         touched: set[int] = set()
+        new_threads: list[dict[str, Any]] = []  # inserted together after the loop; until then ids are -1, -2, …
         for seq, m in enumerate(fresh):
             clean = cleans[m.key]
             pid = persons[m.key]
@@ -322,7 +363,8 @@ class MessageWriter:
                 pid = decision.person_id
             tid = decision.thread_id
             if tid is None:
-                tid = self._new_thread(pid, m, now)
+                new_threads.append(self._new_thread(pid, m))
+                tid = -len(new_threads)
                 summary.threads_created += 1
             touched.add(tid)
             ctx.key_thread[m.key] = tid
@@ -338,16 +380,21 @@ class MessageWriter:
                 ))
             summary.new[m.channel.value] += 1
             summary.stored_keys.append(m.key)
+        if new_threads:
+            ids = [int(r[0]) for r in self.conn.execute(_INSERT_THREADS, new_threads)]
+            real = {-(i + 1): tid for i, tid in enumerate(ids)}
+            for row in rows:
+                row["thread_id"] = real.get(row["thread_id"], row["thread_id"])
+            touched = {real.get(t, t) for t in touched}
         self.conn.execute(insert(T_MSG), rows)
         refresh_threads(self.conn, sorted(touched))
 
-    def _new_thread(self, person_id: int | None, m: IncomingMessage, now: datetime) -> int:
+    @staticmethod
+    def _new_thread(person_id: int | None, m: IncomingMessage) -> dict[str, Any]:
         sent = utc(m.sent_at)
-        res = self.conn.execute(_INSERT_THREAD, {
-            "person_id": person_id, "state": "open", "first_contact": sent, "last_activity": sent,
-            "claimed_by": "", "channels": m.channel.value, "message_count": 0, "inbound_count": 0, "created_seq": 0,
-        })
-        return int(res.inserted_primary_key[0])  # type: ignore[index]
+        return {"person_id": person_id, "state": "open", "first_contact": sent, "last_activity": sent,
+                "claimed_by": "", "channels": m.channel.value, "message_count": 0, "inbound_count": 0,
+                "created_seq": 0}
 
     def _row(self, m: IncomingMessage, clean: str, tid: int, pid: int | None, d: MatchDecision,
              now: datetime) -> dict[str, Any]:
