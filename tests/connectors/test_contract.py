@@ -50,6 +50,10 @@ from tests.connectors.twilio_server import (
     twilio_error,
 )
 
+# aiosmtpd's test server can leave a closed connection's socket to the garbage collector (see test_email.py).
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
 SEEDED = 12
 PAGE = 5
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

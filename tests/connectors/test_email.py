@@ -31,6 +31,11 @@ from inbox.parsers.email import parse_email_bytes
 from inbox.storage.repository import Store
 from tests.connectors.dovecot import Dovecot, MailUser, client_ssl_context, free_port, make_certificate, running_dovecot
 
+# aiosmtpd's TLS test server sometimes leaves its side of a closed connection to the garbage collector;
+# the ResourceWarning then surfaces in whichever test runs next. It is the test server's socket, not ours
+# (our SMTP client closes in a finally block), so it is not turned into an error in this module.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
 
 def mail(n: int, *, message_id: bool = True, body: str = "", sender: str = "ola.nordmann@example.com",
          extra: str = "") -> bytes:
