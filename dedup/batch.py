@@ -2,6 +2,11 @@
 
 :class:`MemoryContext` implements :class:`inbox.matching.MatchContext` in memory (persons from the
 contact register, messages blocked by person and time), so the scoring code path is the matcher's own.
+Its memory stays bounded on long runs: a person's history older than :data:`HISTORY` (the furthest the
+matcher ever looks back) is dropped as time advances.
+
+:class:`Grouper` is the driver loop shared by :func:`group_messages` (a list in memory) and the streaming
+pipeline in :mod:`dedup.pipeline` (sorted spill files, several workers).
 """
 
 from __future__ import annotations
@@ -9,18 +14,28 @@ from __future__ import annotations
 import bisect
 import csv
 import os
+import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from dedup.matcher import NameIndex
+from dedup.normalise import fold
 from inbox.domain import Channel, Direction, IncomingMessage, Quarantined
 from inbox.identity import normalise_email, normalise_phone
-from inbox.matching import CandidateMessage, Matcher
+from inbox.matching import CandidateMessage, MatchDecision, Matcher
 from inbox.storage.repository import read_contacts_csv
 from inbox.storage.writer import person_identity
 from inbox.text import clean_text
+
+#: How far back a person's history is kept. The matcher compares within its window (10 days), checks
+#: whether the office answered in a thread over the last 60 days and attaches office replies to an
+#: inquiry of the last 30 days: nothing older is ever asked for.
+HISTORY = timedelta(days=60)
 
 
 @dataclass
@@ -35,6 +50,54 @@ class GroupRow:
     direction: str = "in"
 
 
+class LiveNameIndex(NameIndex):
+    """A :class:`~dedup.matcher.NameIndex` that grows with the context instead of being rebuilt.
+
+    The matcher rebuilds its name index whenever the number of known names changes; in a long batch
+    run, where every new unknown sender with a full name adds one, that is quadratic. This index is
+    kept up to date by :class:`MemoryContext` (``size`` always equals the number of names, so the
+    matcher never rebuilds it) and finds the same names, through an index by first *and* last name.
+    """
+
+    def __init__(self, names: dict[int, str]) -> None:  # noqa: D107 - no call to super(): built incrementally
+        self._names_ref = names
+        self._by_first = {}
+        self._by_first_last: dict[str, dict[str, list[tuple[tuple[str, ...], int]]]] = {}
+        self._long: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for pid, name in names.items():
+            self.add(pid, name)
+
+    @property  # type: ignore[override]
+    def size(self) -> int:
+        return len(self._names_ref)
+
+    @size.setter
+    def size(self, value: int) -> None:  # the base class assigns it; the live size wins
+        pass
+
+    def add(self, pid: int, name: str) -> None:
+        toks = tuple(re.findall(r"\w+", fold(name)))
+        if len(toks) >= 2:
+            self._by_first_last.setdefault(toks[0], {}).setdefault(toks[-1], []).append((toks, pid))
+            if len(toks) >= 5:  # an exact run longer than the 3-token look-ahead
+                self._long.setdefault(toks[0], []).append((toks, pid))
+
+    def find(self, text: str) -> set[int]:
+        toks = re.findall(r"\w+", fold(text))
+        found: set[int] = set()
+        for i, t in enumerate(toks):
+            lasts = self._by_first_last.get(t)
+            if lasts is None:
+                continue
+            for last in set(toks[i + 1 : i + 4]):
+                for _full, pid in lasts.get(last, ()):
+                    found.add(pid)
+            for full, pid in self._long.get(t, ()):
+                if toks[i : i + len(full)] == list(full):
+                    found.add(pid)
+        return found
+
+
 @dataclass
 class MemoryContext:
     """Persons and messages held in memory, indexed by person (and time) for blocking."""
@@ -46,6 +109,11 @@ class MemoryContext:
     key_thread: dict[str, int] = field(default_factory=dict)
     conv_thread: dict[tuple[str, str], int] = field(default_factory=dict)
     next_person: int = 1
+    #: History older than this (before the newest message seen) is dropped by :meth:`evict`.
+    history: timedelta | None = HISTORY
+    _arrivals: deque[tuple[datetime, int]] = field(default_factory=deque, repr=False)
+    _name_index: LiveNameIndex | None = field(default=None, repr=False)
+    _seen: set[int] = field(default_factory=set, repr=False)
 
     # MatchContext --------------------------------------------------------------------------------
     def thread_of_message(self, key: str) -> int | None:
@@ -70,6 +138,17 @@ class MemoryContext:
         return self.names
 
     # building ------------------------------------------------------------------------------------
+    def name_index(self) -> LiveNameIndex:
+        """The name index kept in step with :attr:`names` (see :class:`LiveNameIndex`)."""
+        if self._name_index is None:
+            self._name_index = LiveNameIndex(self.names)
+        return self._name_index
+
+    def set_name(self, pid: int, name: str) -> None:
+        self.names[pid] = name
+        if self._name_index is not None:
+            self._name_index.add(pid, name)
+
     def load_contacts(self, path: Path) -> list[Quarantined]:
         problems: list[Quarantined] = []
         for c in read_contacts_csv(path):
@@ -80,13 +159,22 @@ class MemoryContext:
             self.next_person += 1
             self.register.add(pid)
             if c.name:
-                self.names[pid] = c.name
+                self.set_name(pid, c.name)
             for kind, value in (("fnr", c.fnr), ("aktor_id", c.aktor_id),
                                 ("phone", normalise_phone(c.phone) if c.phone else None),
                                 ("email", normalise_email(c.email) if c.email else None)):
                 if value:
                     self.identities.setdefault((kind, value), pid)
         return problems
+
+    def add_contact(self, pid: int, name: str, identities: Iterable[tuple[str, str]]) -> None:
+        """One registered person, as :meth:`load_contacts` made it (used to hand a worker its persons)."""
+        self.register.add(pid)
+        if name:
+            self.set_name(pid, name)
+        for kind, value in identities:
+            self.identities.setdefault((kind, value), pid)
+        self.next_person = max(self.next_person, pid + 1)
 
     def resolve(self, msg: IncomingMessage) -> int | None:
         ids = person_identity(msg)
@@ -96,10 +184,26 @@ class MemoryContext:
             pid = self.next_person
             self.next_person += 1
             if msg.direction == Direction.IN and " " in msg.sender_name.strip():
-                self.names[pid] = msg.sender_name.strip()
+                self.set_name(pid, msg.sender_name.strip())
         if pid is not None:
             for i in ids:
                 self.identities.setdefault((i.kind.value, i.value), pid)
+        return pid
+
+    def adopt(self, msg: IncomingMessage, pid: int | None) -> int | None:
+        """Like :meth:`resolve`, with the person already known (resolved over the whole input first).
+
+        The person's name and identities are recorded exactly as :meth:`resolve` would have recorded
+        them when it met this person's first message.
+        """
+        if pid is None:
+            return None
+        if pid not in self.register and pid not in self._seen:
+            self._seen.add(pid)
+            if msg.direction == Direction.IN and " " in msg.sender_name.strip():
+                self.set_name(pid, msg.sender_name.strip())
+        for i in person_identity(msg):
+            self.identities.setdefault((i.kind.value, i.value), pid)
         return pid
 
     def add(self, cand: CandidateMessage, conversation: str) -> None:
@@ -112,6 +216,105 @@ class MemoryContext:
                 lst.append(cand)
             else:
                 bisect.insort(lst, cand, key=lambda m: m.sent_at)
+            if self.history is not None:
+                self._arrivals.append((cand.sent_at, cand.person_id))
+
+    def evict(self, now: datetime) -> int:
+        """Drop history older than :attr:`history` before ``now``; returns how many messages went."""
+        if self.history is None:
+            return 0
+        cutoff = now - self.history
+        dropped = 0
+        while self._arrivals and self._arrivals[0][0] < cutoff:
+            _, pid = self._arrivals.popleft()
+            lst = self.by_person.get(pid)
+            if not lst:
+                continue
+            cut = bisect.bisect_left([m.sent_at for m in lst], cutoff)
+            if cut:
+                dropped += cut
+                if cut == len(lst):
+                    del self.by_person[pid]
+                else:
+                    del lst[:cut]
+        return dropped
+
+    def held(self) -> int:
+        """Messages currently held as history."""
+        return sum(len(v) for v in self.by_person.values())
+
+
+def attach_name_index(matcher: Any, ctx: MemoryContext) -> None:
+    """Give an :class:`~dedup.matcher.InquiryMatcher` the context's live name index (no rebuilds)."""
+    if hasattr(matcher, "_names") and hasattr(matcher, "_names_ctx"):
+        matcher._names = ctx.name_index()
+        matcher._names_ctx = id(ctx)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One message's place: its inquiry (thread id), person and the matcher's decision."""
+
+    msg: IncomingMessage
+    thread_id: int
+    person_id: int | None
+    decision: MatchDecision
+
+
+class Grouper:
+    """Assigns messages, in time order, to inquiries: the loop both batch drivers share.
+
+    Messages come in chunks of ``batch_size``; the matcher's ``prepare`` (when it has one) embeds a
+    chunk's texts in one call before they are matched one by one, and the context's history older
+    than its horizon is dropped as time advances.
+    """
+
+    def __init__(self, matcher: Matcher, ctx: MemoryContext, *, batch_size: int = 256) -> None:
+        self.matcher = matcher
+        self.ctx = ctx
+        self.batch_size = batch_size
+        self.next_thread = 1
+        self.count = 0
+        self._prepare: Callable[[list[tuple[IncomingMessage, str]]], None] | None = getattr(
+            matcher, "prepare", None)
+        attach_name_index(matcher, ctx)
+        window = getattr(getattr(matcher, "config", None), "window", None)
+        if ctx.history is not None and isinstance(window, timedelta) and window > ctx.history:
+            ctx.history = window
+
+    def run(self, items: Iterable[tuple[IncomingMessage, str, int | None]], *, preset: bool = False
+            ) -> Iterator[Assignment]:
+        """``items`` are (message, clean body, person) in time order; the person is used only when
+        ``preset`` (resolved beforehand over all input), else the context resolves it."""
+        chunk: list[tuple[IncomingMessage, str, int | None]] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= self.batch_size:
+                yield from self._chunk(chunk, preset)
+                chunk = []
+        if chunk:
+            yield from self._chunk(chunk, preset)
+
+    def _chunk(self, chunk: list[tuple[IncomingMessage, str, int | None]], preset: bool) -> Iterator[Assignment]:
+        ctx = self.ctx
+        ctx.evict(chunk[0][0].sent_at)
+        if self._prepare is not None:
+            self._prepare([(m, clean) for m, clean, _ in chunk])
+        for m, clean, known in chunk:
+            pid = ctx.adopt(m, known) if preset else ctx.resolve(m)
+            d = self.matcher.assign(m, clean, pid, ctx)
+            if d.person_id is not None:
+                pid = d.person_id
+            tid = d.thread_id
+            if tid is None:
+                tid = self.next_thread
+                self.next_thread += 1
+            self.count += 1
+            ctx.add(CandidateMessage(
+                message_id=self.count, thread_id=tid, person_id=pid, key=m.key, channel=m.channel,
+                direction=m.direction, sent_at=m.sent_at, subject=m.subject, clean_body=clean, thread_state="open",
+            ), m.conversation)
+            yield Assignment(m, tid, pid, d)
 
 
 def group_messages(
@@ -124,49 +327,64 @@ def group_messages(
 ) -> list[GroupRow]:
     """Assign every message (in time order) to an inquiry; returns one row per message."""
     ordered = sorted(messages, key=lambda m: (m.sent_at, m.key))
+
+    def cleaned() -> Iterator[tuple[IncomingMessage, str, int | None]]:
+        for m in ordered:
+            yield m, clean_text(m.body, email=m.channel == Channel.EMAIL), None
+
     rows: list[GroupRow] = []
-    next_thread = 1
-    prepare = getattr(matcher, "prepare", None)
-    for start in range(0, len(ordered), batch_size):
-        chunk = ordered[start : start + batch_size]
-        cleans = [clean_text(m.body, email=m.channel == Channel.EMAIL) for m in chunk]
-        if prepare is not None:
-            prepare(list(zip(chunk, cleans, strict=True)))
-        for m, clean in zip(chunk, cleans, strict=True):
-            pid = ctx.resolve(m)
-            d = matcher.assign(m, clean, pid, ctx)
-            if d.person_id is not None:
-                pid = d.person_id
-            tid = d.thread_id
-            if tid is None:
-                tid = next_thread
-                next_thread += 1
-            ctx.add(CandidateMessage(
-                message_id=len(rows) + 1, thread_id=tid, person_id=pid, key=m.key, channel=m.channel,
-                direction=m.direction, sent_at=m.sent_at, subject=m.subject, clean_body=clean, thread_state="open",
-            ), m.conversation)
-            rows.append(GroupRow(m.key, f"g{tid}", f"p{pid}" if pid is not None else "", m.channel.value,
-                                 m.sent_at.isoformat(), d.score, d.reason,
-                                 "in" if m.direction == Direction.IN else "out"))
-        if progress:
-            progress(len(chunk))
+    for a in Grouper(matcher, ctx, batch_size=batch_size).run(cleaned()):
+        m, d = a.msg, a.decision
+        rows.append(GroupRow(m.key, f"g{a.thread_id}", f"p{a.person_id}" if a.person_id is not None else "",
+                             m.channel.value, m.sent_at.isoformat(), d.score, d.reason,
+                             "in" if m.direction == Direction.IN else "out"))
+        if progress and len(rows) % batch_size == 0:
+            progress(batch_size)
+    if progress and len(rows) % batch_size:
+        progress(len(rows) % batch_size)
     return rows
 
 
 def write_groups(rows: Sequence[GroupRow], out: Path, *, inbound_only: bool = True) -> None:
     """Write ``key,group,person,channel,sent,score,reason`` atomically (temp file, then rename)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["key", "group", "person", "channel", "sent", "score", "reason"])
-            for r in rows:
-                if inbound_only and r.direction != "in":
-                    continue
-                w.writerow([r.key, r.group, r.person, r.channel, r.sent,
-                            "" if r.score is None else f"{r.score:.3f}", r.reason])
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(out, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(GROUP_COLUMNS)
+        for r in rows:
+            if inbound_only and r.direction != "in":
+                continue
+            w.writerow([r.key, r.group, r.person, r.channel, r.sent,
+                        "" if r.score is None else f"{r.score:.3f}", r.reason])
+
+
+GROUP_COLUMNS = ("key", "group", "person", "channel", "sent", "score", "reason")
+
+
+class atomic_writer:  # noqa: N801 - used like open()
+    """``with atomic_writer(path) as f``: a text file written beside ``path`` and renamed onto it only when
+    the block ends without an exception (Ctrl-C included), so ``path`` is never half-written."""
+
+    def __init__(self, path: Path, *, newline: str | None = None) -> None:
+        self.path = path
+        self.newline = newline
+        self._tmp: str | None = None
+
+    def __enter__(self) -> Any:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        try:
+            self._file = os.fdopen(fd, "w", newline=self.newline, encoding="utf-8")
+        except BaseException:
+            os.close(fd)
+            Path(self._tmp).unlink(missing_ok=True)
+            raise
+        return self._file
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        assert self._tmp is not None
+        try:
+            self._file.close()
+            if exc_type is None:
+                os.replace(self._tmp, self.path)
+        finally:
+            Path(self._tmp).unlink(missing_ok=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -34,74 +33,153 @@ def dedup() -> None:
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write key,group,person,channel,sent,score,reason (written atomically).")
 @click.option("--model", default="default", show_default=True,
-              help="Sentence-transformers model name or path; 'default' is the bundled offline e5 model.")
-@click.option("--device", default=None, help="Torch device (cpu, cuda); default: automatic.")
+              help="'default' (the bundled offline e5 model), 'fast' (a static model distilled from it on "
+                   "first use, offline, then cached: much faster) or a sentence-transformers model name or path.")
+@click.option("--device", default=None, help="Torch device (cpu, cuda); default: a GPU when there is one.")
 @click.option("--threshold", type=float, default=None, help="Attach threshold (default: the tuned one).")
+@click.option("--weights", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Scorer weights (default: the ones fitted for the model).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for reading and grouping (default: the number of CPUs).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where shards are embedded and grouped: local processes, or Ray Data (pip install "
+                   "'flerkanal[ray]').")
+@click.option("--ray-address", default=None, metavar="ADDRESS",
+              help="Ray cluster to join (e.g. ray://head:10001 or 'auto'); default: RAY_ADDRESS, else a "
+                   "local Ray started for this run.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Embedding cache root (default: the user cache directory, flerkanal/vectors/<model>).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write cached embeddings.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write a self-contained HTML report (figures and charts).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
 def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: str, device: str | None,
-        threshold: float | None, as_json: bool, progress: bool | None) -> None:
-    """Group exported messages (any mix of Twilio pages or CSV, mbox, Maildir, dialogue dumps)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        threshold: float | None, weights: Path | None, jobs: int | None, engine: str, ray_address: str | None,
+        cache_dir: Path | None, no_cache: bool, report_path: Path | None, as_json: bool,
+        progress: bool | None) -> None:
+    """Group exported messages (any mix of Twilio pages or CSV, mbox, Maildir, dialogue dumps, JSONL).
 
-    from dedup.batch import MemoryContext, group_messages, write_groups
-    from inbox.domain import IncomingMessage, Quarantined
-    from inbox.ingest import read_files
-    from inbox.services import build_matcher
+    Inputs are streamed and sorted on disk, so memory stays bounded on millions of messages; the output
+    (and the report) are written to a temporary file and renamed at the end, so Ctrl-C leaves no
+    half-written file. Embeddings are cached on disk and reused by the next run.
+    """
+    import os
+    import time
 
-    items = read_files(list(files))
-    bad = [i for i in items if isinstance(i, Quarantined)]
-    msgs = [i for i in items if isinstance(i, IncomingMessage)]
-    for q in bad:
-        err.print(f"[yellow]skipped[/] {q.source}:{q.position}: {q.reason}")
-    ctx = MemoryContext()
-    if contacts:
-        for q in ctx.load_contacts(contacts):
-            err.print(f"[yellow]contacts[/] {q.source}:{q.position}: {q.reason}")
-    matcher = build_matcher("embedding", model=model, device=device, threshold=threshold)
+    from dedup.models import ModelSpec
+    from dedup.pipeline import RunOptions, run_dedup
+
+    workers = jobs or os.cpu_count() or 1
+    spec = ModelSpec(model, device=device, threads=max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None)
+    opts = RunOptions(files=list(files), out=out_path, contacts=contacts, model=spec, threshold=threshold,
+                      weights=weights, jobs=workers, engine=engine, ray_address=ray_address,
+                      vector_cache=not no_cache, cache_root=cache_dir)
     show = err.is_terminal if progress is None else progress
-    if show:
-        with Progress(TextColumn("grouping"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=err, transient=True) as bar:
-            task = bar.add_task("dedup", total=len(msgs))
-            rows = group_messages(msgs, matcher, ctx, progress=lambda n: bar.advance(task, n))
-    else:
-        rows = group_messages(msgs, matcher, ctx)
-    write_groups(rows, out_path)
-    summary = summarise(rows)
-    summary["quarantined"] = len(bad)
+    started = time.perf_counter()
+    try:
+        if show:
+            with _ProgressBars() as bars:
+                result = run_dedup(opts, bars)
+        else:
+            result = run_dedup(opts)
+    except KeyboardInterrupt:
+        err.print(f"[yellow]interrupted[/]: {out_path} was not written")
+        raise SystemExit(130) from None
+    except RuntimeError as exc:  # a missing optional dependency, a Ray that cannot start
+        raise click.ClickException(str(exc)) from exc
+    seconds = time.perf_counter() - started
+    from rich.markup import escape
+
+    for source, position, reason in result.quarantined[:20]:
+        err.print(f"[yellow]skipped[/] {escape(f'{source}:{position}: {reason}')}")
+    if len(result.quarantined) > 20:
+        err.print(f"[yellow]skipped[/] … and {len(result.quarantined) - 20} more records")
+    for source, position, reason in result.contact_problems[:20]:
+        err.print(f"[yellow]contacts[/] {escape(f'{source}:{position}: {reason}')}")
+    summary = result.summary
+    summary["run"] = {
+        "model": model, "engine": engine, "workers": result.workers, "shards": result.shards,
+        "seconds": round(seconds, 1), "messages_per_second": round(
+            (summary["messages"] + summary["outbound_messages"]) / seconds, 1) if seconds else None,
+        "embeddings_from_cache": result.cache_hits, "embeddings_computed": result.cache_misses,
+        "phase_seconds": {k: round(v, 1) for k, v in result.timings.items()},
+    }
+    if report_path is not None:
+        from dedup.batch import atomic_writer
+        from dedup.report import render_html
+
+        with atomic_writer(report_path) as f:
+            f.write(render_html(summary, run=summary["run"]))
     if as_json:
         out.print_json(data=summary)
     else:
-        print_summary(summary, out_path)
+        print_summary(summary, out_path, report_path)
 
 
-def summarise(rows: list[Any]) -> dict[str, Any]:
-    inbound = [r for r in rows if r.direction == "in"]
-    groups: dict[str, list[Any]] = {}
-    for r in inbound:
-        groups.setdefault(r.group, []).append(r)
-    multi = [g for g in groups.values() if len({r.channel for r in g}) >= 2]
-    by_n = Counter(len({r.channel for r in g}) for g in groups.values())
-    top = sorted(groups.items(), key=lambda kv: -len(kv[1]))[:5]
-    return {
-        "messages": len(inbound),
-        "by_channel": dict(sorted(Counter(r.channel for r in inbound).items())),
-        "inquiries": len(groups),
-        "multi_channel_inquiries": len(multi),
-        "multi_channel_share": round(len(multi) / len(groups), 4) if groups else 0.0,
-        "inquiries_by_channel_count": {str(k): v for k, v in sorted(by_n.items())},
-        "replies_saved_estimate": len(inbound) - len(groups),
-        "top_groups": [{"group": g, "messages": len(v), "channels": sorted({r.channel for r in v})} for g, v in top],
-    }
+class _ProgressBars:
+    """Rich progress bars per phase, with rate and ETA, on stderr (counts only)."""
+
+    def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                            TimeRemainingColumn(), console=err, transient=True)
+        self.tasks: dict[str, Any] = {}
+        self.units: dict[str, str] = {}
+
+    def __enter__(self) -> _ProgressBars:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.bar.__exit__(*exc)
+
+    def start(self, phase: str, total: int | None, unit: str) -> None:
+        if phase in self.tasks:
+            self.bar.update(self.tasks[phase], total=total)
+            return
+        self.units[phase] = unit
+        self.tasks[phase] = self.bar.add_task(phase, total=total, rate="")
+
+    def advance(self, phase: str, n: int) -> None:
+        task_id = self.tasks.get(phase)
+        if task_id is None:
+            return
+        self.bar.advance(task_id, n)
+        task = self.bar.tasks[task_id]
+        speed = task.speed
+        if speed:
+            unit = self.units[phase]
+            rate = f"{speed / 1e6:,.1f} MB/s" if unit == "bytes" else f"{speed:,.0f} msg/s"
+            self.bar.update(task_id, rate=rate)
 
 
-def print_summary(s: dict[str, Any], out_path: Path) -> None:
+def print_summary(s: dict[str, Any], out_path: Path, report_path: Path | None = None) -> None:
     out.print(f"{s['messages']} inbound messages (" + ", ".join(f"{k} {v}" for k, v in s["by_channel"].items())
               + f") → {s['inquiries']} inquiries")
     out.print(f"{s['multi_channel_inquiries']} inquiries came on 2+ channels ({s['multi_channel_share']:.0%}); "
               f"about {s['replies_saved_estimate']} replies saved by answering once")
-    out.print(f"groups written to {out_path}")
+    if s["top_groups"]:
+        t = Table(show_edge=False, title="largest inquiries", title_justify="left")
+        for col in ("group", "person", "messages", "channels"):
+            t.add_column(col)
+        for g in s["top_groups"]:
+            t.add_row(g["group"], g["person"], str(g["messages"]), ", ".join(g["channels"]))
+        out.print(t)
+    run = s.get("run", {})
+    if run:
+        out.print(f"{run['seconds']} s ({run['messages_per_second']} messages/s, {run['workers']} worker(s), "
+                  f"{run['embeddings_from_cache']} embeddings from cache, {run['embeddings_computed']} computed)")
+    out.print(f"groups written to {out_path}" + (f"; report in {report_path}" if report_path else ""))
 
 
 @dedup.command("eval")
@@ -139,30 +217,37 @@ def eval_(labels: Path, groups: Path, as_json: bool, show: int) -> None:
               help="Where to write the weights (default: the package's weights.json).")
 @click.option("--threshold", type=float, default=None, help="Attach threshold used while collecting pairs.")
 @click.option("--cv/--no-cv", default=True, help="Report grouped cross-validation by person.")
+@click.option("--model", default="default", show_default=True,
+              help="The embedding model whose cosines the weights are fitted on ('default', 'fast', a name).")
+@click.option("--device", default=None, help="Torch device (cpu, cuda); default: automatic.")
 @click.option("--json", "as_json", is_flag=True)
-def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None, cv: bool, as_json: bool) -> None:
+def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None, cv: bool, model: str,
+          device: str | None, as_json: bool) -> None:
     """Refit the pair scorer from labelled folders (exports + contacts.csv + labels.csv).
 
     With no folder given, uses the dev set next to the repository (../shared/data/dedup-dev) and the
     bundled demo set.
     """
     from dedup.matcher import DEFAULT_THRESHOLD
+    from dedup.models import ModelSpec
     from dedup.scorer import WEIGHTS_FILE, Scorer
     from dedup.train import CachedEmbedder, LabelledSet, collect_pairs, cross_validate
-    from inbox.services import build_embedder
 
     folders = list(sets) or _default_sets()
     if not folders:
         raise click.ClickException("no labelled folders given and none found")
     labelled = [LabelledSet(f) for f in folders]
     thr = DEFAULT_THRESHOLD if threshold is None else threshold
-    embedder = CachedEmbedder(build_embedder())
-    X, y, groups = collect_pairs(labelled, embedder, Scorer.load(), thr)
+    spec = ModelSpec(model, device=device)
+    embedder = CachedEmbedder(spec.embedder())
+    X, y, groups = collect_pairs(labelled, embedder, spec.scorer(), thr)
     if len(set(y)) < 2:
         raise click.ClickException("the labelled pairs hold only one class: nothing to learn")
     scorer = Scorer.fit(X, y)
+    if out_path is None and spec.key != "default":
+        raise click.ClickException("--out is required when fitting weights for a model other than the default")
     target = out_path or WEIGHTS_FILE
-    scorer.save(target, trained_on=[str(f) for f in folders], pairs=len(y), positives=sum(y))
+    scorer.save(target, trained_on=[str(f) for f in folders], pairs=len(y), positives=sum(y), model=spec.key)
     result: dict[str, Any] = {"pairs": len(y), "positives": sum(y), "weights": str(target)}
     if cv:
         result["cross_validation"] = [e.as_dict() for e in cross_validate(labelled, X, y, groups, embedder, thr)]

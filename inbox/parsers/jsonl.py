@@ -111,22 +111,26 @@ def message_from_dict(obj: Any) -> IncomingMessage:
 
 
 def looks_like_jsonl(path: Path) -> bool:
-    """True when the file's first non-blank line is a JSON object with this export's required fields."""
+    """True when the file starts with a JSON object line holding this export's required fields.
+
+    Reads at most the first 64 KB: a line longer than that (a mail's raw text can be) is judged by the
+    field names in its start, which :func:`message_to_dict` writes first.
+    """
     if not path.is_file():
         return False
     with path.open("rb") as f:
-        for raw_line in f:
-            line = raw_line.strip().lstrip(b"\xef\xbb\xbf")
-            if not line:
-                continue
-            if not line.startswith(b"{"):
-                return False
-            try:
-                obj = json.loads(line)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                return False
-            return isinstance(obj, dict) and all(k in obj for k in REQUIRED)
-    return False
+        head = f.read(64 * 1024)
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"{"):
+        return False
+    first, newline, _ = head.partition(b"\n")
+    if newline:
+        try:
+            obj = json.loads(first)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return False
+        return isinstance(obj, dict) and all(k in obj for k in REQUIRED)
+    return all(f'"{k}":'.encode() in first for k in REQUIRED)
 
 
 def read_jsonl(path: Path) -> Items:

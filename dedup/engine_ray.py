@@ -1,0 +1,123 @@
+"""``inbox dedup --engine ray``: embedding and per-person grouping of the shards on Ray Data.
+
+The run is cut into shards of persons that never look at each other (:mod:`dedup.partition`); here
+each shard becomes one row of a Ray dataset, and ``map_batches`` hands the rows to a pool of actors
+that each hold the embedding model and the matcher (:class:`ShardActor`, built once per actor). The
+rows come back and are merged in time order by the driver exactly as with the local engine, so the
+output is the same. Shards travel as compressed bytes through Ray's object store (no shared
+filesystem needed); each node keeps its own embedding cache under its user cache directory unless
+``--cache-dir`` says otherwise.
+
+Without an address Ray starts locally on this machine (``ray.init`` with as many CPUs as workers);
+``--ray-address`` (or ``RAY_ADDRESS``) joins a running cluster instead. Needs ``pip install
+'flerkanal[ray]'`` — on every node of a cluster.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from dedup.pipeline import PICKLE_CHUNK, GroupJob, Row, ShardGrouper
+
+__all__ = ["ShardActor", "group_shards_ray"]
+
+
+def _chunks(stream: Any) -> Iterator[Any]:
+    while True:
+        try:
+            chunk = pickle.load(stream)
+        except EOFError:
+            return
+        yield from chunk
+
+
+class ShardActor:
+    """A Ray Data actor: the model and matcher of one worker, applied to one shard per batch row."""
+
+    def __init__(self, job: GroupJob) -> None:
+        self.grouper = ShardGrouper(job)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        shards, payloads, counts, hits, misses = [], [], [], [], []
+        for shard, payload in zip(batch["shard"], batch["payload"], strict=True):
+            stream = io.BytesIO(zlib.decompress(bytes(payload)))
+            contacts = pickle.load(stream)
+            h0, m0 = self.grouper.cache_counts()
+            out = io.BytesIO()
+            n = 0
+            chunk: list[Row] = []
+            for row in self.grouper.group(_chunks(stream), contacts, preset=True):
+                chunk.append(row)
+                n += 1
+                if len(chunk) >= PICKLE_CHUNK:
+                    pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    chunk = []
+            if chunk:
+                pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+            h1, m1 = self.grouper.cache_counts()
+            shards.append(int(shard))
+            payloads.append(zlib.compress(out.getvalue(), 1))
+            counts.append(n)
+            hits.append(h1 - h0)
+            misses.append(m1 - m0)
+        return {"shard": shards, "rows": payloads, "count": counts, "hits": hits, "misses": misses}
+
+
+def group_shards_ray(job: GroupJob, shard_paths: list[str], rows_paths: list[str], *, workers: int,
+                     address: str | None = None, tick: Callable[[int], None] | None = None
+                     ) -> list[tuple[int, int, int]]:
+    """Group every shard on a Ray actor pool; writes each shard's rows to ``rows_paths[i]``.
+
+    Returns (rows, cache hits, cache misses) per shard. Uses the Ray instance already initialised in
+    this process if there is one; otherwise joins ``address`` (or ``RAY_ADDRESS``) or starts a local one.
+    """
+    try:
+        import ray
+        import ray.data
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise RuntimeError("--engine ray needs Ray Data: pip install 'flerkanal[ray]'") from exc
+
+    started_here = False
+    if not ray.is_initialized():
+        target = address or os.environ.get("RAY_ADDRESS")
+        if target and target != "local":
+            ray.init(address=target, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        started_here = True
+    try:
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False
+        items = [{"shard": i, "payload": zlib.compress(Path(p).read_bytes(), 1)} for i, p in enumerate(shard_paths)]
+        cpus = int(ray.cluster_resources().get("CPU", workers))  # type: ignore[no-untyped-call]
+        size = max(1, min(len(items), workers if started_here else cpus))
+        ds = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+            ShardActor,
+            fn_constructor_kwargs={"job": job},
+            batch_size=1,
+            compute=ray.data.ActorPoolStrategy(size=size),
+            num_cpus=1,
+            num_gpus=1 if job.model.device and job.model.device.startswith("cuda") else None,
+            batch_format="numpy",
+        )
+        results: list[tuple[int, int, int] | None] = [None] * len(items)
+        for batch in ds.iter_batches(batch_size=1, batch_format="numpy"):
+            for shard, payload, count, hits, misses in zip(batch["shard"], batch["rows"], batch["count"],
+                                                           batch["hits"], batch["misses"], strict=True):
+                Path(rows_paths[int(shard)]).write_bytes(zlib.decompress(bytes(payload)))
+                results[int(shard)] = (int(count), int(hits), int(misses))
+                if tick is not None:
+                    tick(int(count))
+        missing = [i for i, r in enumerate(results) if r is None]
+        if missing:
+            raise RuntimeError(f"Ray returned no rows for shards {missing}")
+        return [r for r in results if r is not None]
+    finally:
+        if started_here:
+            ray.shutdown()

@@ -1,0 +1,330 @@
+"""Reading the inputs of a batch run as independent tasks, so several processes can parse at once.
+
+Any mix of inputs is accepted, as by :func:`inbox.parsers.read_any`: Twilio ``Messages.json`` pages (or a
+folder of them), a Twilio CSV log, mbox, Maildir, single ``.eml`` files, activity-plan dialogue dumps, and
+the project's JSONL export (:mod:`inbox.parsers.jsonl`). Reading streams: a large mbox is cut into byte
+ranges at message boundaries (one task each), a Maildir into groups of files, and a dialogue dump is read
+one person block at a time instead of as one JSON document (a 1M-message dump is ~200 MB of JSON, several
+GB as Python objects).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inbox.domain import IncomingMessage, Quarantined
+from inbox.parsers import read_any, read_dialog_json
+from inbox.parsers.common import RecordError, dump_raw
+from inbox.parsers.detect import Format, detect_format
+from inbox.parsers.dialog import _person_identities, parse_henvendelse
+from inbox.parsers.email import parse_email_bytes
+from inbox.parsers.jsonl import looks_like_jsonl, read_jsonl
+
+__all__ = ["ReadTask", "iter_json_array", "plan_reads", "read_dialog_stream", "run_read_task"]
+
+Item = IncomingMessage | Quarantined
+CHUNK_BYTES = 24 << 20  # mbox byte range / group of small files per task
+MAILDIR_FILES = 2000
+
+
+@dataclass(frozen=True)
+class ReadTask:
+    """One unit of reading: whole files, or a byte range of an mbox (``start``/``end``, first line no.)."""
+
+    files: tuple[str, ...]
+    size: int
+    mbox_range: tuple[int, int, int] | None = None  # (start, end, first line number)
+    maildir: str = ""  # when the files are messages of this Maildir
+    office: frozenset[str] = field(default_factory=frozenset)
+
+
+def _expand(path: Path) -> list[Path]:
+    """Files to read for one argument: a Maildir stays whole, another folder is read file by file."""
+    if path.is_dir() and detect_format(path) != Format.MAILDIR:
+        out: list[Path] = []
+        for child in sorted(path.iterdir()):
+            if not child.name.startswith("."):
+                out.extend(_expand(child))
+        return out
+    return [path]
+
+
+def _mbox_boundary(f: Any, offset: int) -> int:
+    """The offset of the first message separator (``From `` after a blank line) at or after ``offset``."""
+    f.seek(offset)
+    pos = offset
+    prev_blank = False
+    if offset:
+        pos += len(f.readline())  # the rest of a line cut in the middle
+    for line in f:
+        if line.startswith(b"From ") and prev_blank:
+            return pos
+        prev_blank = not line.strip()
+        pos += len(line)
+    return pos
+
+
+def _mbox_tasks(path: Path, size: int, office: frozenset[str]) -> list[ReadTask]:
+    cuts = [0]
+    with path.open("rb") as f:
+        for k in range(1, max(1, size // CHUNK_BYTES) + 1):
+            b = _mbox_boundary(f, k * CHUNK_BYTES)
+            if b >= size:
+                break
+            if b > cuts[-1]:
+                cuts.append(b)
+        cuts.append(size)
+        tasks: list[ReadTask] = []
+        f.seek(0)
+        line, done = 1, 0
+        for start, end in zip(cuts, cuts[1:], strict=False):
+            while done < start:  # count the lines before this range
+                block = f.read(min(16 << 20, start - done))
+                line += block.count(b"\n")
+                done += len(block)
+            tasks.append(ReadTask((str(path),), end - start, (start, end, line), office=office))
+    return tasks
+
+
+def plan_reads(paths: list[Path], *, office: frozenset[str] = frozenset()) -> list[ReadTask]:
+    """Cut the inputs into tasks of roughly :data:`CHUNK_BYTES` each, in a stable order."""
+    tasks: list[ReadTask] = []
+    small: list[str] = []
+    small_size = 0
+
+    def flush() -> None:
+        nonlocal small, small_size
+        if small:
+            tasks.append(ReadTask(tuple(small), small_size, office=office))
+        small, small_size = [], 0
+
+    for arg in paths:
+        for p in _expand(arg):
+            if p.is_dir():  # a Maildir
+                files = [str(f) for sub in ("cur", "new") if (p / sub).is_dir()
+                         for f in sorted((p / sub).iterdir()) if f.is_file()]
+                for i in range(0, len(files), MAILDIR_FILES):
+                    group = tuple(files[i : i + MAILDIR_FILES])
+                    tasks.append(ReadTask(group, sum(os.path.getsize(f) for f in group), maildir=str(p),
+                                          office=office))
+                continue
+            size = p.stat().st_size
+            if size > CHUNK_BYTES and detect_format(p) == Format.MBOX:
+                flush()
+                tasks.extend(_mbox_tasks(p, size, office))
+            elif size > CHUNK_BYTES:
+                flush()
+                tasks.append(ReadTask((str(p),), size, office=office))
+            else:
+                small.append(str(p))
+                small_size += size
+                if small_size >= CHUNK_BYTES:
+                    flush()
+    flush()
+    return tasks
+
+
+def run_read_task(task: ReadTask) -> Iterator[Item]:
+    """The records of one task, good and quarantined, in file order."""
+    if task.mbox_range is not None:
+        yield from _read_mbox_range(Path(task.files[0]), *task.mbox_range, office=task.office)
+        return
+    if task.maildir:
+        for name in task.files:
+            yield from _read_maildir_file(Path(task.maildir), Path(name), task.office)
+        return
+    for name in task.files:
+        yield from read_file(Path(name), office=task.office)
+
+
+def read_file(path: Path, *, office: frozenset[str] = frozenset()) -> Iterator[Item]:
+    """One input file, any supported format (the JSONL export and dialogue dumps stream)."""
+    if looks_like_jsonl(path):
+        yield from read_jsonl(path)
+    elif path.is_file() and detect_format(path) == Format.DIALOG_JSON:
+        yield from read_dialog_stream(path)
+    else:
+        yield from read_any(path, office_addresses=office)
+
+
+def _parse_mail(source: str, position: str, data: bytes, office: frozenset[str]) -> Item:
+    try:
+        return parse_email_bytes(data, office_addresses=office)
+    except RecordError as exc:
+        return Quarantined(source, position, str(exc), raw=data.decode("utf-8", "replace"), channel="email")
+    except Exception as exc:  # never let one mail stop the rest (as read_mbox)
+        return Quarantined(source, position, f"unparseable mail ({type(exc).__name__})",
+                           raw=data.decode("utf-8", "replace"), channel="email")
+
+
+def _read_maildir_file(maildir: Path, file: Path, office: frozenset[str]) -> Iterator[Item]:
+    yield _parse_mail(str(maildir), f"{file.parent.name}/{file.name}", file.read_bytes(), office)
+
+
+def _read_mbox_range(path: Path, start: int, end: int, first_line: int, *, office: frozenset[str]
+                     ) -> Iterator[Item]:
+    """The messages of ``path[start:end]`` (cut at separators), split as :func:`read_mbox` splits them."""
+    source = str(path)
+
+    def emit(lineno: int, buf: list[bytes]) -> Iterator[Item]:
+        data = b"".join(buf)
+        if data.strip():
+            yield _parse_mail(source, f"message at line {lineno}", data, office)
+
+    buf: list[bytes] = []
+    msg_line = 0
+    prev_blank = True
+    pos = start
+    lineno = first_line - 1
+    with path.open("rb") as f:
+        f.seek(start)
+        for line in f:
+            if pos >= end:
+                break
+            pos += len(line)
+            lineno += 1
+            if line.startswith(b"From ") and prev_blank:
+                if buf:
+                    yield from emit(msg_line, buf)
+                buf = []
+                msg_line = lineno
+            else:
+                if msg_line == 0:
+                    msg_line = lineno
+                if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
+                    line = line[1:]
+                buf.append(line)
+            prev_blank = not line.strip()
+    if buf:
+        yield from emit(msg_line, buf)
+
+
+# -- dialogue dumps, streamed ------------------------------------------------------------------------
+
+
+def iter_json_array(path: Path, *, block: int = 1 << 20) -> Iterator[Any]:
+    """The elements of a top-level JSON array, decoded one at a time (raises ValueError when the file
+    is not an array, json.JSONDecodeError when an element is invalid)."""
+    dec = json.JSONDecoder()
+    with path.open(encoding="utf-8-sig") as f:
+        buf = f.read(block)
+        eof = not buf
+        pos = 0
+
+        def skip() -> None:
+            nonlocal buf, pos, eof
+            while True:
+                while pos < len(buf) and buf[pos] in " \t\r\n":
+                    pos += 1
+                if pos < len(buf) or eof:
+                    return
+                more = f.read(block)
+                eof = not more
+                buf, pos = buf[pos:] + more, 0
+
+        skip()
+        if pos >= len(buf) or buf[pos] != "[":
+            raise ValueError("not a JSON array")
+        pos += 1
+        skip()
+        if pos < len(buf) and buf[pos] == "]":
+            return
+        while True:
+            skip()
+            while True:
+                try:
+                    obj, end = dec.raw_decode(buf, pos)
+                    if end == len(buf) and not eof:  # a number may go on in the next block
+                        raise json.JSONDecodeError("incomplete", buf, end)
+                    break
+                except json.JSONDecodeError:
+                    if eof:
+                        raise
+                    more = f.read(block)
+                    eof = not more
+                    buf, pos = buf[pos:] + more, 0
+            yield obj
+            pos = end
+            skip()
+            if pos >= len(buf):
+                raise json.JSONDecodeError("unterminated array", buf, pos)
+            if buf[pos] == "]":
+                return
+            if buf[pos] != ",":
+                raise json.JSONDecodeError("expected ',' or ']'", buf, pos)
+            pos += 1
+            if pos > block:
+                buf, pos = buf[pos:], 0
+
+
+def _dialog_items(source: str, dialoger: Any, pos: str, fnr: str, aktor: str) -> Iterator[Item]:
+    """One person's dialogues, exactly as :func:`inbox.parsers.read_dialog_json` reads them."""
+    if not isinstance(dialoger, list):
+        yield Quarantined(source, pos, "missing or invalid 'dialoger' list", channel="dialog")
+        return
+    try:
+        identities = _person_identities(fnr, aktor)
+    except RecordError as exc:
+        yield Quarantined(source, pos, str(exc), channel="dialog")
+        return
+    for j, dialog in enumerate(dialoger):
+        dpos = f"{pos}.dialoger[{j}]"
+        if not isinstance(dialog, dict) or not isinstance(dialog.get("henvendelser"), list):
+            yield Quarantined(source, dpos, "dialog without a 'henvendelser' list", raw=dump_raw(dialog),
+                              channel="dialog")
+            continue
+        for k, h in enumerate(dialog["henvendelser"]):
+            try:
+                yield parse_henvendelse(h, dialog, identities)
+            except RecordError as exc:
+                yield Quarantined(source, f"{dpos}.henvendelser[{k}]", str(exc), raw=dump_raw(h), channel="dialog")
+
+
+def read_dialog_stream(path: Path) -> Iterator[Item]:
+    """A dialogue dump, one person block at a time (other shapes: :func:`read_dialog_json`)."""
+    source = str(path)
+    with path.open("rb") as f:
+        head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"["):
+        yield from read_dialog_json(path)
+        return
+    elements = iter_json_array(path)
+    end = object()
+    try:
+        first = next(elements, end)
+        if first is end:
+            return
+        if isinstance(first, dict) and "henvendelser" in first:
+            # a bare list of dialogues: no person block around them
+            bare = [first]
+
+            def rest() -> Iterator[Any]:
+                yield from bare
+                yield from elements
+
+            yield from _dialog_items(source, list(rest()), "top level", "", "")
+            return
+        i = 0
+        block: Any = first
+        while True:
+            pos = f"[{i}]"
+            if not isinstance(block, dict):
+                yield Quarantined(source, pos, "missing or invalid 'dialoger' list", channel="dialog")
+            else:
+                yield from _dialog_items(source, block.get("dialoger"), pos, str(block.get("fnr") or ""),
+                                         str(block.get("aktorId") or block.get("aktor_id") or ""))
+            nxt = next(elements, end)
+            if nxt is end:
+                return
+            block, i = nxt, i + 1
+    except UnicodeDecodeError as exc:
+        yield Quarantined(source, f"byte {exc.start}", "file is not valid UTF-8 JSON", channel="dialog")
+    except json.JSONDecodeError as exc:
+        yield Quarantined(source, "top level", f"invalid JSON: {exc.msg}", channel="dialog")
+    except ValueError as exc:
+        yield Quarantined(source, "top level", str(exc), channel="dialog")

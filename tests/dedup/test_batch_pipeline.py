@@ -1,0 +1,201 @@
+"""The streaming batch run: same groups as the in-memory driver, whatever the number of workers; bounded
+history; the on-disk embedding cache; atomic output on Ctrl-C; the summary and the HTML report."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import dedup.pipeline as pipeline
+from dedup.batch import HISTORY, LiveNameIndex, MemoryContext, group_messages
+from dedup.embed import HashingEmbedder
+from dedup.matcher import InquiryMatcher, NameIndex
+from dedup.models import ModelSpec
+from dedup.pipeline import RunOptions, run_dedup
+from dedup.report import SummaryBuilder, render_html
+from dedup.train import LabelledSet
+from dedup.vector_cache import CachedEmbedder, VectorStore, vector_dir
+from inbox.cli import cli
+from inbox.domain import Channel, Direction
+from inbox.matching import CandidateMessage
+from inbox.synth import generate
+
+EXPORTS = ("sms.json", "mail.mbox", "dialog.json")
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("synth")
+    generate(out, 1200, seed=7, pages_of=200)
+    return out
+
+
+def _inputs(folder: Path) -> list[Path]:
+    return [folder / "sms", folder / "mail.mbox", folder / "dialog.json"]
+
+
+def _opts(folder: Path, out: Path, cache: Path, **kw: Any) -> RunOptions:
+    return RunOptions(files=_inputs(folder), out=out, contacts=folder / "contacts.csv", model=ModelSpec("hashing"),
+                      cache_root=cache, **kw)
+
+
+def test_streaming_run_equals_the_in_memory_driver(dev_dir: Path, tmp_path: Path) -> None:
+    ctx = MemoryContext()
+    ctx.load_contacts(dev_dir / "contacts.csv")
+    rows = group_messages(LabelledSet(dev_dir).messages(), InquiryMatcher(HashingEmbedder()), ctx)
+    out = tmp_path / "groups.csv"
+    run_dedup(RunOptions(files=[dev_dir / f for f in EXPORTS], out=out, contacts=dev_dir / "contacts.csv",
+                         model=ModelSpec("hashing"), cache_root=tmp_path / "cache"))
+    with out.open(encoding="utf-8") as f:
+        ours = [(r["key"], r["group"], r["person"], r["score"], r["reason"]) for r in csv.DictReader(f)]
+    ref = [(r.key, r.group, r.person, "" if r.score is None else f"{r.score:.3f}", r.reason)
+           for r in rows if r.direction == "in"]
+    assert ours == ref
+
+
+def test_workers_and_shards_give_the_same_output(synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 0)
+    one = run_dedup(_opts(synth, tmp_path / "one.csv", tmp_path / "cache"))
+    two = run_dedup(_opts(synth, tmp_path / "two.csv", tmp_path / "cache", jobs=2))
+    assert (one.workers, two.workers, two.shards) == (1, 2, 2)
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
+    assert one.summary == two.summary
+    assert two.cache_misses == 0 and two.cache_hits > 0  # the second run only read the on-disk cache
+
+
+def test_interrupt_leaves_the_old_output_and_no_temp_files(synth: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "groups.csv"
+    target.parent.mkdir()
+    target.write_text("old\n", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+
+    class Stop:
+        def start(self, phase: str, total: int | None, unit: str) -> None:
+            pass
+
+        def advance(self, phase: str, n: int) -> None:
+            if phase == "writing":
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_dedup(_opts(synth, target, tmp_path / "cache", work_dir=work), Stop())
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert list(target.parent.iterdir()) == [target]
+    assert list(work.iterdir()) == []
+
+
+def test_interrupt_with_workers_running_stops_them_and_cleans_up(synth: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN", 0)
+    target = tmp_path / "groups.csv"
+    work = tmp_path / "work"
+    work.mkdir()
+
+    class Stop:
+        def start(self, phase: str, total: int | None, unit: str) -> None:
+            if phase == "grouping":
+                raise KeyboardInterrupt
+
+        def advance(self, phase: str, n: int) -> None:
+            pass
+
+    with pytest.raises(KeyboardInterrupt):
+        run_dedup(_opts(synth, target, tmp_path / "cache", work_dir=work, jobs=2), Stop())
+    assert not target.exists() and list(tmp_path.glob(".groups.csv*")) == []
+    assert list(work.iterdir()) == []
+
+
+def test_history_older_than_the_horizon_is_dropped() -> None:
+    ctx = MemoryContext()
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(200):
+        t = t0 + timedelta(days=i)
+        ctx.evict(t)
+        ctx.add(CandidateMessage(i + 1, i + 1, i % 3 + 1, f"sms:SM{i}", Channel.SMS, Direction.IN, t, "", "x",
+                                 "open"), "")
+    assert ctx.held() == HISTORY.days + 1
+    last = t0 + timedelta(days=199)
+    assert len(ctx.recent_messages(1, last - HISTORY, last)) == len(
+        [i for i in range(139, 200) if i % 3 == 0])
+
+
+def test_live_name_index_finds_what_the_matcher_index_finds() -> None:
+    rng = random.Random(3)
+    first = ["kari", "ola", "anna", "jan", "siri", "per"]
+    last = ["nordmann", "hansen", "berg", "lie", "dahl"]
+    names = {i: " ".join([rng.choice(first)] + [rng.choice(last) for _ in range(rng.randint(1, 5))])
+             for i in range(1, 80)}
+    words = first + last + ["og", "hei", "har", "søkt"]
+    live = LiveNameIndex({})
+    for pid, name in names.items():
+        live.add(pid, name)
+    ref = NameIndex(names)
+    for _ in range(400):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 14)))
+        assert live.find(text) == ref.find(text), text
+
+
+def test_vector_cache_is_keyed_by_model_and_text(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    class Counting(HashingEmbedder):
+        def embed(self, texts: Any) -> Any:
+            calls.append(len(texts))
+            return super().embed(texts)
+
+    texts = ["hei på deg", "søknad om dagpenger", "hei på deg"]
+    a = CachedEmbedder(Counting(dim=32), tmp_path)
+    first = a.embed(texts)
+    assert calls == [2] and (a.hits, a.misses) == (1, 2)
+    b = CachedEmbedder(Counting(dim=32), tmp_path)  # a new run: served from disk
+    np.testing.assert_array_equal(b.embed(texts), first)
+    assert calls == [2] and b.misses == 0
+    other = CachedEmbedder(Counting(dim=64), tmp_path)  # another model id: its own folder
+    assert other.embed(texts).shape == (3, 64) and calls == [2, 2]
+    assert vector_dir(Counting(dim=32).model_id, tmp_path) != vector_dir(Counting(dim=64).model_id, tmp_path)
+    with pytest.raises(ValueError, match="another size"):
+        VectorStore(Counting(dim=32).model_id, 48, tmp_path).get_many([b"x" * 16])
+
+
+def test_summary_and_report_hold_figures_but_no_text() -> None:
+    s = SummaryBuilder()
+    s.add(1, "p1", "sms", 0.0, inbound=True)
+    s.add(1, "p1", "email", 3 * 3600.0, inbound=True)
+    s.add(2, "p2", "dialog", 10.0, inbound=True)
+    s.add(2, "", "dialog", 20.0, inbound=False)
+    r = s.result()
+    assert (r["messages"], r["inquiries"], r["multi_channel_inquiries"], r["replies_saved_estimate"]) == (3, 2, 1, 1)
+    assert r["inquiries_by_channel_count"] == {"1": 1, "2": 1}
+    assert r["repeat_delay_hours"]["1–6 h"] == 1 and r["cross_channel_delay_median_hours"] == 3.0
+    page = render_html(r, run={"model": "hashing"})
+    assert page.startswith("<!doctype html>") and page.count("<svg") == 3
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
+    assert "<script" not in page
+
+
+def test_cli_summary_json_and_report(synth: Path, tmp_path: Path) -> None:
+    out, report = tmp_path / "g.csv", tmp_path / "r.html"
+    args = ["dedup", *map(str, _inputs(synth)), "--contacts", str(synth / "contacts.csv"), "--out", str(out),
+            "--model", "hashing", "--cache-dir", str(tmp_path / "cache"), "--jobs", "1", "--json",
+            "--report", str(report)]
+    r = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.stdout)
+    with (synth / "labels.csv").open(encoding="utf-8") as f:
+        inbound = sum(1 for row in csv.DictReader(f) if row["direction"] == "in")
+    assert s["messages"] == inbound
+    assert sum(s["by_channel"].values()) == inbound
+    assert s["run"]["embeddings_computed"] > 0
+    assert 0 < s["multi_channel_share"] < 1 and len(s["top_groups"]) == 5
+    assert "<svg" in report.read_text(encoding="utf-8")
+    again = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert json.loads(again.stdout)["run"]["embeddings_computed"] == 0
