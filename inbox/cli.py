@@ -82,10 +82,19 @@ class InboxGroup(click.Group):
     """Turns flerkanal's own errors into clean one-line CLI errors (exit code 1)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import OperationalError
+
         try:
             return super().invoke(ctx)
         except InboxError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OperationalError as exc:
+            what = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+            if "locked" in what or "busy" in what:
+                raise click.ClickException(
+                    f"the database is locked by another process ({what}) and stayed locked past the wait "
+                    "(INBOX_SQLITE_BUSY_SECONDS, default 30): try again, or find the process holding it") from exc
+            raise click.ClickException(f"the database refused or could not be reached: {what}") from exc
 
 
 # TUI (issue 7): invoke_without_command, so a bare `inbox` opens the TUI (see the end of cli()).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,16 @@ from inbox.errors import StorageError
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # how long a command waits for another process's write lock
+
+
+def _busy_ms() -> int:
+    """``INBOX_SQLITE_BUSY_SECONDS`` overrides the wait for a locked SQLite database."""
+    raw = os.environ.get("INBOX_SQLITE_BUSY_SECONDS")
+    try:
+        return int(float(raw) * 1000) if raw else SQLITE_BUSY_TIMEOUT_MS
+    except ValueError:
+        return SQLITE_BUSY_TIMEOUT_MS
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -34,7 +44,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": _busy_ms() / 1000}
         if parsed.database in (None, "", ":memory:"):
             kwargs["poolclass"] = StaticPool
         else:
@@ -52,7 +62,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA busy_timeout={_busy_ms()}")
             cur.close()
 
     return engine
