@@ -36,13 +36,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from connectors.base import Connector, OutgoingReply, PullResult, SendResult
+from connectors.base import Connector, OutgoingReply, PullResult, SendResult, parse_retry_after
 from inbox.domain import Channel, Identity, IdentityKind, IncomingMessage, Quarantined, content_hash
 from inbox.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
 from inbox.identity import fnr_is_valid
@@ -97,23 +96,6 @@ class ActivityPlanSettings:
     overlap: timedelta = timedelta(hours=1)
     concurrency: int = 4
     timeout: float = 30.0
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date); None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value.strip()))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def person_key(fnr: str) -> str:

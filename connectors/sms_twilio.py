@@ -43,7 +43,7 @@ from twilio.http import AsyncHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
-from connectors.base import Connector, OutgoingReply, PullResult, SendResult
+from connectors.base import Connector, OutgoingReply, PullResult, SendResult, parse_retry_after
 from inbox.domain import Channel, IncomingMessage, Quarantined, content_hash
 from inbox.errors import (
     AuthError,
@@ -77,24 +77,6 @@ class TwilioSettings:
     start: datetime | None = None  # first pull without a cursor lists messages sent from here (None: all)
     inbound_only: bool = True  # list only messages sent to from_number (replies are recorded when sent)
     timeout: float = 30.0
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # the SDK is untyped

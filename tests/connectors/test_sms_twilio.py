@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from connectors.base import OutgoingReply
-from connectors.sms_twilio import TwilioConnector, TwilioSettings, parse_retry_after
+from connectors.base import OutgoingReply, parse_retry_after
+from connectors.sms_twilio import TwilioConnector, TwilioSettings
 from inbox.domain import Channel, Direction, IncomingMessage, Quarantined
 from inbox.errors import AuthError, PermanentError, RateLimited, TransientError
 from tests.connectors.twilio_server import (
