@@ -208,10 +208,11 @@ def _read_task(args: tuple[int, ReadTask, str, bool]) -> _ReadResult:
     if recs:
         spill()
     texts_path = ""
-    if texts:
+    unique = list(dict.fromkeys(texts))
+    if unique:
         texts_path = str(Path(tmp) / f"texts-{idx:05d}.pkl")
-        _write_chunks(Path(texts_path), dict.fromkeys(texts))
-    return _ReadResult(runs, n, dict(counts), bad, task.size, texts_path, len(texts))
+        _write_chunks(Path(texts_path), unique)
+    return _ReadResult(runs, n, dict(counts), bad, task.size, texts_path, len(unique))
 
 
 # -- 2. embed ----------------------------------------------------------------------------------------
@@ -229,22 +230,24 @@ def _warm_embedder(job: GroupJob) -> Any:
     return _warmer[1]
 
 
-def _embed_file(args: tuple[GroupJob, str]) -> int:
-    """Embed the texts of one file that are not in the on-disk cache yet; returns how many were embedded."""
+def _embed_file(args: tuple[GroupJob, str]) -> tuple[int, int]:
+    """Embed the texts of one file that are not in the on-disk cache yet; returns (embedded, texts)."""
     job, path = args
     embedder = _warm_embedder(job)
-    done = 0
+    done = seen = 0
     batch: list[str] = []
     for text in _read_chunks(Path(path)):
         batch.append(text)
         if len(batch) >= WARM_BATCH:
             done += embedder.warm(batch)
+            seen += len(batch)
             _tick(len(batch))
             batch = []
     if batch:
         done += embedder.warm(batch)
+        seen += len(batch)
         _tick(len(batch))
-    return done
+    return done, seen
 
 
 # -- 3. link -----------------------------------------------------------------------------------------
@@ -523,8 +526,9 @@ def run_dedup(opts: RunOptions, progress: Progress | None = None) -> RunResult:
                     progress.start("embedding", n_texts, "texts")
                     _init_worker(None)
                     for path in texts:
-                        embedded += _embed_file((job, path))
-                        progress.advance("embedding", n_texts // len(texts))
+                        made, seen = _embed_file((job, path))
+                        embedded += made
+                        progress.advance("embedding", seen)
                     timings["embed"] = time.perf_counter() - t1
                 t2 = time.perf_counter()
                 grouper = ShardGrouper(job, _warmer[1] if _warmer is not None and _warmer[0] == job else None)
@@ -559,7 +563,7 @@ def run_dedup(opts: RunOptions, progress: Progress | None = None) -> RunResult:
                                     embed_counter, "embedding"))
                 done = _wait(waiting, progress)
                 link: _LinkResult = done[0]
-                embedded = sum(done[1]) if texts else 0
+                embedded = sum(made for made, _ in done[1]) if texts else 0
                 while pools:
                     _close(pools.pop())
                 contact_problems = link.contact_problems

@@ -136,7 +136,9 @@ def render_html(summary: dict[str, Any], *, run: dict[str, Any] | None = None) -
     median = s.get("cross_channel_delay_median_hours")
     median_line = (f"<p>Median time before the same inquiry arrived on another channel: <b>{median} h</b>.</p>"
                    if median is not None else "")
-    meta = "".join(f"<li>{e(str(k))}: {e(str(v))}</li>" for k, v in (run or {}).items())
+    meta = "".join(
+        f"<li>{e(str(k))}: {e(', '.join(f'{a} {b}' for a, b in v.items()) if isinstance(v, dict) else str(v))}</li>"
+        for k, v in (run or {}).items())
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>flerkanal dedup report</title><style>{_CSS}</style></head>

@@ -102,7 +102,7 @@ def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: s
         "model": model, "engine": engine, "workers": result.workers, "shards": result.shards,
         "seconds": round(seconds, 1), "messages_per_second": round(
             (summary["messages"] + summary["outbound_messages"]) / seconds, 1) if seconds else None,
-        "embeddings_from_cache": result.cache_hits, "embeddings_computed": result.cache_misses,
+        "embeddings_computed": result.cache_misses, "vector_cache_reads": result.cache_hits,
         "phase_seconds": {k: round(v, 1) for k, v in result.timings.items()},
     }
     if report_path is not None:
@@ -159,7 +159,7 @@ class _ProgressBars:
         speed = task.speed
         if speed:
             unit = self.units[phase]
-            rate = f"{speed / 1e6:,.1f} MB/s" if unit == "bytes" else f"{speed:,.0f} msg/s"
+            rate = f"{speed / 1e6:,.1f} MB/s" if unit == "bytes" else f"{speed:,.0f} {unit}/s"
             self.bar.update(task_id, rate=rate)
 
 
@@ -177,8 +177,8 @@ def print_summary(s: dict[str, Any], out_path: Path, report_path: Path | None = 
         out.print(t)
     run = s.get("run", {})
     if run:
-        out.print(f"{run['seconds']} s ({run['messages_per_second']} messages/s, {run['workers']} worker(s), "
-                  f"{run['embeddings_from_cache']} embeddings from cache, {run['embeddings_computed']} computed)")
+        out.print(f"{run['seconds']} s ({run['messages_per_second']} messages/s, {run['workers']} worker(s); "
+                  f"{run['embeddings_computed']} texts embedded, the rest of the vectors came from the cache)")
     out.print(f"groups written to {out_path}" + (f"; report in {report_path}" if report_path else ""))
 
 
