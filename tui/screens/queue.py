@@ -15,7 +15,6 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 from textual.worker import Worker, get_current_worker
@@ -25,6 +24,7 @@ from inbox.errors import ConflictError, InboxError
 from tui.format import waiting
 from tui.messages import Done, Failed, QueueCounts, QueueLoaded, report_worker_error
 from tui.queue_source import PAGE, QueueQuery, fetch
+from tui.screens.refresh import BookedRefresh
 from tui.services import Services
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.queue_list import QueueList, heading
@@ -33,7 +33,7 @@ LOAD_MORE_MARGIN = 20
 COUNT_EVERY_S = 30.0  # the title's counts are a heavier query than a page: not on every refresh
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(BookedRefresh):
     BINDINGS = [
         Binding("enter", "open", "Open", show=False, tooltip="Open the highlighted inquiry (or click it)"),
         Binding("c", "claim", "Claim", tooltip="Claim the highlighted inquiry, or release your claim on it"),
@@ -179,16 +179,6 @@ class QueueScreen(Screen[None]):
             ("a all · m mine · u unclaimed · h channel · w waiting · / search", "dim")))
 
     # -- the refresh loop ----------------------------------------------------------------------------------
-    def _stop_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-
-    def _book_refresh(self) -> None:
-        self._stop_timer()
-        if self.services.refresh_seconds:
-            self._timer = self.set_timer(self.services.refresh_seconds, self._tick)
-
     def _tick(self) -> None:
         self._timer = None
         if self.app.screen is self:

@@ -19,7 +19,6 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Sparkline, Static
 from textual.worker import Worker, WorkerState
@@ -28,6 +27,7 @@ from inbox.errors import InboxError
 from inbox.supervise import Figures, default_history_since, gather
 from tui.format import channel_name, waiting
 from tui.messages import Failed, FiguresLoaded, report_worker_error
+from tui.screens.refresh import BookedRefresh
 from tui.services import Services
 from tui.widgets.key_bar import KeyBar
 
@@ -53,7 +53,7 @@ def target_label(hours: float) -> str:
     return f"{hours:g} working hours"
 
 
-class SupervisorScreen(Screen[None]):
+class SupervisorScreen(BookedRefresh):
     BINDINGS = [
         Binding("r", "refresh", "Refresh", tooltip="Refresh every figure now"),
         Binding("t", "range", "Range", tooltip="Chart range: the last 24 hours or the last 7 days"),
@@ -125,16 +125,6 @@ class SupervisorScreen(Screen[None]):
             self.load()
         else:
             self._book_refresh()
-
-    def _stop_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-
-    def _book_refresh(self) -> None:
-        self._stop_timer()
-        if self.services.refresh_seconds:
-            self._timer = self.set_timer(self.services.refresh_seconds, self._tick)
 
     def _tick(self) -> None:
         self._timer = None
