@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from inbox.storage.repository import Store
+from tests.pg_private import PrivatePostgres, private_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -56,6 +57,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     yield from _postgres_schema_url()
+
+
+@pytest.fixture
+def private_pg() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL cluster of this test's own (tests/pg_private.py), which the test may stop, crash and restart.
+
+    Never the shared server above: others use that one. Fails (never skips) without the server binaries."""
+    with private_postgres() as pg:
+        yield pg
 
 
 @pytest.fixture

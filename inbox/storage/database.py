@@ -32,6 +32,9 @@ def _busy_ms() -> int:
         return SQLITE_BUSY_TIMEOUT_MS
 
 
+PG_CONNECT_TIMEOUT_S = 10
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for any SQLAlchemy URL, with flerkanal's settings per dialect.
 
@@ -51,6 +54,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     else:
         kwargs["pool_pre_ping"] = True
+        if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+            # An unreachable server (a partition, not a restart) must fail fast into the sync daemon's
+            # backoff instead of blocking its write lock for minutes; ?connect_timeout= in the URL wins.
+            kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
     engine = create_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         memory = parsed.database in (None, "", ":memory:")
