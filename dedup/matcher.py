@@ -38,6 +38,10 @@ from inbox.text import is_content_free
 DEFAULT_WINDOW = timedelta(days=10)
 DEFAULT_THRESHOLD = 0.7
 CONTENT_FREE_WINDOW = timedelta(days=3)
+#: How far back a reply in a thread is checked for an office answer since the citizen last wrote.
+ANSWERED_LOOKBACK = timedelta(days=60)
+#: How far back an office message looks for the inquiry it answers.
+OFFICE_REPLY_LOOKBACK = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,11 @@ class InquiryMatcher:
         self.collect = collect  # when a list: every scored pair's features are appended (training)
         self._names: NameIndex | None = None
         self._names_ctx: int | None = None
+
+    @property
+    def lookback(self) -> timedelta:
+        """The furthest back this matcher reads a person's history (the store prefetches that much)."""
+        return max(self.config.window, ANSWERED_LOOKBACK, OFFICE_REPLY_LOOKBACK)
 
     # Matcher protocol --------------------------------------------------------------------------
     def prepare(self, batch: Sequence[tuple[IncomingMessage, str]]) -> None:
@@ -199,7 +208,7 @@ class InquiryMatcher:
         A bare acknowledgement from the citizen ("Fikset, takk!") closes the exchange: it does not
         count as a message still waiting for an answer.
         """
-        recent = [m for m in ctx.recent_messages(person_id, msg.sent_at - timedelta(days=60), msg.sent_at)
+        recent = [m for m in ctx.recent_messages(person_id, msg.sent_at - ANSWERED_LOOKBACK, msg.sent_at)
                   if m.thread_id == thread_id]
         last_in = max((m.sent_at for m in recent if m.direction == Direction.IN
                        and not is_content_free(self._norm(m.channel, m.clean_body).text)), default=None)
@@ -209,7 +218,7 @@ class InquiryMatcher:
     def _office_reply(self, msg: IncomingMessage, person_id: int | None, ctx: MatchContext) -> MatchDecision:
         if person_id is None:
             return NEW_THREAD
-        recent = ctx.recent_messages(person_id, msg.sent_at - timedelta(days=30), msg.sent_at)
+        recent = ctx.recent_messages(person_id, msg.sent_at - OFFICE_REPLY_LOOKBACK, msg.sent_at)
         inbound = [m for m in recent if m.direction == Direction.IN and m.channel == msg.channel] or [
             m for m in recent if m.direction == Direction.IN]
         if inbound:

@@ -90,6 +90,9 @@ class IncomingMessage:
     identities: tuple[Identity, ...] = ()  # identities the provider vouches for (dialogue fnr/aktørId)
     attachments: tuple[Attachment, ...] = ()
     status: str = ""  # provider delivery status, when known
+    #: The matcher's clean text, when the reader already worked it out (parse workers do, in parallel);
+    #: None: the store cleans the body itself.
+    clean_body: str | None = None
 
     def __post_init__(self) -> None:
         if self.sent_at.tzinfo is None:
@@ -102,7 +105,8 @@ class IncomingMessage:
 
 def message_key(channel: Channel | str, provider_key: str) -> str:
     """The cross-system key of a message: ``sms:<sid>``, ``email:<Message-ID>``, ``dialog:<id>``."""
-    return f"{Channel(channel).value}:{provider_key}"
+    value = channel.value if isinstance(channel, Channel) else Channel(channel).value
+    return f"{value}:{provider_key}"
 
 
 def content_hash(*parts: str) -> str:

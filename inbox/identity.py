@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -15,6 +16,7 @@ _W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 
+@lru_cache(maxsize=65_536)  # the same few senders write again and again; parsing a number is costly
 def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
     """E.164 form of a phone number (``+4791234567``), or None when it is not a valid number."""
     raw = raw.strip()

@@ -70,6 +70,13 @@ class MatchContext(Protocol):
 
 
 class Matcher(Protocol):
+    """Decides which thread a message joins.
+
+    Optional: ``prepare(batch)`` sees a whole batch before its messages are assigned one by one (to embed
+    them together), and ``lookback`` (a timedelta) says how far back ``assign`` reads a person's history,
+    so the store can read the batch's persons' messages in a few queries instead of one per message.
+    """
+
     name: str
 
     def assign(self, msg: IncomingMessage, clean_body: str, person_id: int | None,
@@ -96,6 +103,7 @@ class StructuralMatcher:
     channel's own threading says otherwise; the office's outbound SMS joins the person's latest thread."""
 
     name = "structural"
+    lookback = REPLY_WINDOW  # the furthest back it reads a person's history (the store prefetches that much)
 
     def assign(self, msg: IncomingMessage, clean_body: str, person_id: int | None,
                ctx: MatchContext) -> MatchDecision:

@@ -68,6 +68,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             if not memory:
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA cache_size=-65536")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={_busy_ms()}")
             cur.close()

@@ -7,9 +7,10 @@ importing the same file twice, or a connector re-reading a page after a crash, s
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -50,7 +51,7 @@ _IDENTITY_OWNER = select(T_IDENT.c.person_id).where(T_IDENT.c.kind == bindparam(
 # Statements built once: SQLAlchemy then compiles each a single time (hot path of every ingest).
 # Many threads in one statement; RETURNING in parameter order gives each its id (SQLite ≥ 3.35, PostgreSQL).
 _INSERT_THREADS = insert(T_THREAD).returning(T_THREAD.c.id, sort_by_parameter_order=True)
-_INSERT_PERSON = insert(T_PERSON)
+_INSERT_PERSONS = insert(T_PERSON).returning(T_PERSON.c.id, sort_by_parameter_order=True)
 _UPDATE_THREAD = (
     update(T_THREAD)
     .where(T_THREAD.c.id == bindparam("tid"))
@@ -138,6 +139,8 @@ class _BatchContext:
         self._registered: dict[int, bool] = {}
         self._no_conv: set[tuple[str, str]] = set()  # prefetched: not stored before this batch
         self._no_key: set[str] = set()
+        self._recent: dict[int, list[CandidateMessage]] = {}  # prefetched stored messages per person
+        self._recent_window: tuple[datetime, datetime] | None = None
 
     def prefetch(self, msgs: Sequence[IncomingMessage]) -> None:
         """Look up, in a few queries, the threads of the conversations and replied-to mails of a batch."""
@@ -208,25 +211,45 @@ class _BatchContext:
             self.conv_thread[ck] = int(tid)
         return int(tid) if tid is not None else None
 
-    def recent_messages(self, person_id: int, since: datetime, until: datetime) -> list[CandidateMessage]:
+    def prefetch_recent(self, person_ids: Iterable[int], since: datetime, until: datetime) -> None:
+        """Read the stored messages of many persons between ``since`` and ``until`` in a few queries, so
+        :meth:`recent_messages` answers from memory for any window inside that one."""
+        wanted = sorted(set(person_ids))
+        cached: dict[int, list[CandidateMessage]] = {pid: [] for pid in wanted}
+        for chunk in _chunks(wanted):
+            for c in self._candidates(T_MSG.c.person_id.in_(chunk), since, until):
+                cached[c.person_id or 0].append(c)
+        self._recent, self._recent_window = cached, (since, until)
+
+    def _candidates(self, who: Any, since: datetime, until: datetime) -> list[CandidateMessage]:
         rows = self.conn.execute(
             select(
                 T_MSG.c.id, T_MSG.c.thread_id, T_MSG.c.person_id, T_MSG.c.channel, T_MSG.c.provider_key,
                 T_MSG.c.direction, T_MSG.c.sent_at, T_MSG.c.subject, T_MSG.c.clean_body, T_THREAD.c.state,
             )
             .join(T_THREAD, T_THREAD.c.id == T_MSG.c.thread_id)
-            .where(T_MSG.c.person_id == person_id, T_MSG.c.sent_at >= utc(since), T_MSG.c.sent_at <= utc(until))
+            .where(who, T_MSG.c.sent_at >= utc(since), T_MSG.c.sent_at <= utc(until))
             .order_by(T_MSG.c.sent_at, T_MSG.c.id)
         ).mappings()
-        out = [
+        return [
             CandidateMessage(
                 message_id=r["id"], thread_id=r["thread_id"], person_id=r["person_id"],
                 key=f"{r['channel']}:{r['provider_key']}", channel=Channel(r["channel"]),
                 direction=Direction(r["direction"]), sent_at=utc(r["sent_at"]), subject=r["subject"],
-                clean_body=r["clean_body"], thread_state=self.thread_state.get(r["thread_id"], r["state"]),
+                clean_body=r["clean_body"], thread_state=r["state"],
             )
             for r in rows
         ]
+
+    def recent_messages(self, person_id: int, since: datetime, until: datetime) -> list[CandidateMessage]:
+        window = self._recent_window
+        if window is not None and person_id in self._recent and window[0] <= since and until <= window[1]:
+            stored = [c for c in self._recent[person_id] if since <= c.sent_at <= until]
+        else:
+            stored = self._candidates(T_MSG.c.person_id == person_id, since, until)
+        # A thread's state as this batch left it (the matcher may have reopened one).
+        out = [c if c.thread_id not in self.thread_state else dataclasses.replace(
+            c, thread_state=self.thread_state[c.thread_id]) for c in stored]
         out.extend(m for m in self.pending.get(person_id, []) if since <= m.sent_at <= until)
         out.sort(key=lambda m: (m.sent_at, m.message_id))
         return out
@@ -241,7 +264,8 @@ class MessageWriter:
         self.conn = conn
         self.matcher = matcher
         self.source = source
-        self.clean = clean or (lambda m: clean_text(m.body, email=m.channel == Channel.EMAIL))
+        self.clean = clean or (lambda m: m.clean_body if m.clean_body is not None
+                               else clean_text(m.body, email=m.channel == Channel.EMAIL))
         self.now = now or (lambda: datetime.now(UTC))
 
     # -- quarantine ---------------------------------------------------------------------------
@@ -261,13 +285,13 @@ class MessageWriter:
             summary.problems.append(q)
 
     # -- persons --------------------------------------------------------------------------------
-    def _resolve_persons(self, msgs: Sequence[IncomingMessage]) -> dict[str, int | None]:
+    def _resolve_persons(self, msgs: Sequence[tuple[str, IncomingMessage]]) -> dict[str, int | None]:
         """Map each message key to a person id, creating persons for unknown addresses."""
         wanted: dict[tuple[str, str], None] = {}
         per_msg: dict[str, list[Identity]] = {}
-        for m in msgs:
+        for key, m in msgs:
             ids = person_identity(m)
-            per_msg[m.key] = ids
+            per_msg[key] = ids
             for i in ids:
                 wanted[(i.kind.value, i.value)] = None
         known: dict[tuple[str, str], int] = {}
@@ -280,38 +304,42 @@ class MessageWriter:
                 ):
                     known[(kind, value)] = pid
         out: dict[str, int | None] = {}
-        for m in msgs:
-            ids = per_msg[m.key]
+        new_people: list[dict[str, Any]] = []  # inserted together; until then their ids are -1, -2, …
+        new_idents: list[tuple[int, Identity]] = []
+        for key, m in msgs:
+            ids = per_msg[key]
             pid = next((known[(i.kind.value, i.value)] for i in ids if (i.kind.value, i.value) in known), None)
             if pid is None and ids:
-                pid = self._create_person(m, ids)
+                new_people.append(self._person_row(m, ids))
+                pid = -len(new_people)
             if pid is not None:
-                missing = [i for i in ids if (i.kind.value, i.value) not in known]
-                self._add_identities(pid, missing)
                 for i in ids:
-                    known.setdefault((i.kind.value, i.value), pid)
-            out[m.key] = pid
+                    if (i.kind.value, i.value) not in known:
+                        known[(i.kind.value, i.value)] = pid
+                        new_idents.append((pid, i))
+            out[key] = pid
+        if new_people:
+            real = {-(n + 1): int(r[0]) for n, r in enumerate(self.conn.execute(_INSERT_PERSONS, new_people))}
+            out = {k: real.get(v, v) if v is not None else None for k, v in out.items()}
+            new_idents = [(real.get(pid, pid), i) for pid, i in new_idents]
+        _insert_ignore(self.conn, T_IDENT, [{"person_id": pid, "kind": i.kind.value, "value": i.value}
+                                            for pid, i in new_idents], ["kind", "value"])
         return out
 
-    def _create_person(self, m: IncomingMessage, ids: list[Identity]) -> int:
+    @staticmethod
+    def _person_row(m: IncomingMessage, ids: list[Identity]) -> dict[str, Any]:
+        """A person for an address not seen before."""
         fnr = next((i.value for i in ids if i.kind == IdentityKind.FNR), None)
         aktor = next((i.value for i in ids if i.kind == IdentityKind.AKTOR_ID), None)
         # Shown in the queue: the display name, else the phone or address (never an ID number).
         shown = next((i.value for i in ids if i.kind in (IdentityKind.PHONE, IdentityKind.EMAIL)), "")
         name = (m.sender_name if m.direction == Direction.IN else "") or shown
-        res = self.conn.execute(_INSERT_PERSON, {
-            "name": name, "fnr": fnr, "aktor_id": aktor, "in_register": False, "age_group": "", "language": "",
-            "interpreter": False, "digital_skills": "", "preferred_channel": "", "notes": "", "meetings_held": 0,
-            "open_conflict": False})
-        return int(res.inserted_primary_key[0])  # type: ignore[index]
-
-    def _add_identities(self, person_id: int, ids: list[Identity]) -> None:
-        _insert_ignore(self.conn, T_IDENT,
-                       [{"person_id": person_id, "kind": i.kind.value, "value": i.value} for i in ids],
-                       ["kind", "value"])
+        return {"name": name, "fnr": fnr, "aktor_id": aktor, "in_register": False, "age_group": "", "language": "",
+                "interpreter": False, "digital_skills": "", "preferred_channel": "", "notes": "",
+                "meetings_held": 0, "open_conflict": False}
 
     # -- messages -------------------------------------------------------------------------------
-    def _existing_keys(self, msgs: Sequence[IncomingMessage]) -> set[str]:
+    def _existing_keys(self, msgs: Iterable[IncomingMessage]) -> set[str]:
         found: set[str] = set()
         by_channel: dict[str, list[str]] = {}
         for m in msgs:
@@ -333,31 +361,36 @@ class MessageWriter:
         if not msgs:
             return
         existing = self._existing_keys(msgs)
-        fresh: list[IncomingMessage] = []
+        fresh: list[tuple[str, IncomingMessage]] = []  # (key, message): a key is built once per message
         seen: set[str] = set()
         for m in msgs:
-            if m.key in existing or m.key in seen:
+            key = m.key
+            if key in existing or key in seen:
                 summary.present[m.channel.value] += 1
             else:
-                seen.add(m.key)
-                fresh.append(m)
+                seen.add(key)
+                fresh.append((key, m))
         if not fresh:
             return
-        fresh.sort(key=lambda m: (m.sent_at, m.key))
+        fresh.sort(key=lambda km: (km[1].sent_at, km[0]))
         persons = self._resolve_persons(fresh)
         ctx = _BatchContext(self.conn)
-        ctx.prefetch(fresh)
-        cleans = {m.key: self.clean(m) for m in fresh}
+        ctx.prefetch([m for _, m in fresh])
+        lookback = getattr(self.matcher, "lookback", None)
+        if lookback is not None and len(fresh) > 1:  # one message: one query either way
+            ctx.prefetch_recent((p for p in persons.values() if p is not None),
+                                fresh[0][1].sent_at - lookback, fresh[-1][1].sent_at)
+        cleans = {key: self.clean(m) for key, m in fresh}
         prepare = getattr(self.matcher, "prepare", None)
         if prepare is not None:
-            prepare([(m, cleans[m.key]) for m in fresh])
+            prepare([(m, cleans[key]) for key, m in fresh])
         now = self.now()
         rows: list[dict[str, Any]] = []
         touched: set[int] = set()
         new_threads: list[dict[str, Any]] = []  # inserted together after the loop; until then ids are -1, -2, …
-        for seq, m in enumerate(fresh):
-            clean = cleans[m.key]
-            pid = persons[m.key]
+        for seq, (key, m) in enumerate(fresh):
+            clean = cleans[key]
+            pid = persons[key]
             decision = self.matcher.assign(m, clean, pid, ctx)
             if decision.person_id is not None:
                 pid = decision.person_id
@@ -367,25 +400,34 @@ class MessageWriter:
                 tid = -len(new_threads)
                 summary.threads_created += 1
             touched.add(tid)
-            ctx.key_thread[m.key] = tid
+            ctx.key_thread[key] = tid
             if m.conversation:
                 ctx.conv_thread[(m.channel.value, m.conversation)] = tid
             row = self._row(m, clean, tid, pid, decision, now)
             rows.append(row)
             if pid is not None:
                 ctx.pending.setdefault(pid, []).append(CandidateMessage(
-                    message_id=-(seq + 1), thread_id=tid, person_id=pid, key=m.key, channel=m.channel,
+                    message_id=-(seq + 1), thread_id=tid, person_id=pid, key=key, channel=m.channel,
                     direction=m.direction, sent_at=utc(m.sent_at), subject=m.subject, clean_body=clean,
                     thread_state=ctx.thread_state.get(tid, "open"),
                 ))
             summary.new[m.channel.value] += 1
-            summary.stored_keys.append(m.key)
+            summary.stored_keys.append(key)
         if new_threads:
+            # A thread this batch created holds only this batch's rows: its maintained columns are worked
+            # out here and inserted with it, instead of being updated from the database afterwards.
+            own: dict[int, list[dict[str, Any]]] = {}
+            for row in rows:
+                if row["thread_id"] < 0:
+                    own.setdefault(row["thread_id"], []).append(row)
+            for n, thread in enumerate(new_threads):
+                values = _thread_values(_aggregate(-(n + 1), own[-(n + 1)]), "open")
+                thread.update({_THREAD_COLUMNS[k]: v for k, v in values.items() if k in _THREAD_COLUMNS})
             ids = [int(r[0]) for r in self.conn.execute(_INSERT_THREADS, new_threads)]
             real = {-(i + 1): tid for i, tid in enumerate(ids)}
             for row in rows:
                 row["thread_id"] = real.get(row["thread_id"], row["thread_id"])
-            touched = {real.get(t, t) for t in touched}
+            touched = {t for t in touched if t > 0}
         self.conn.execute(insert(T_MSG), rows)
         refresh_threads(self.conn, sorted(touched))
 
@@ -413,12 +455,57 @@ class MessageWriter:
         }
 
 
+def _aggregate(thread_id: int, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """What :func:`refresh_threads` asks the database, worked out from message rows in hand."""
+    sent = [r["sent_at"] for r in rows]
+    inbound = [r["sent_at"] for r in rows if r["direction"] == "in"]
+    asks = [r["sent_at"] for r in rows if r["direction"] == "in" and not r["ack"]]
+    out = [r["sent_at"] for r in rows if r["direction"] == "out"]
+    return {
+        "thread_id": thread_id, "first_any": min(sent), "last_any": max(sent),
+        "first_in": min(inbound, default=None), "last_in": max(inbound, default=None),
+        "last_ask": max(asks, default=None), "last_out": max(out, default=None),
+        "n": len(rows), "n_in": len(inbound), "channels": {r["channel"] for r in rows},
+    }
+
+
+def _update_threads(conn: Connection, aggregates: Sequence[Mapping[str, Any]], states: Mapping[int, str]) -> None:
+    """Write the maintained columns and the state that follow from each thread's aggregate.
+
+    The state moves to answered when the office wrote after the last inbound message that asks for
+    something (acknowledgements such as "tusen takk!" don't), back to open when the citizen wrote again.
+    """
+    updates = [_thread_values(a, states.get(a["thread_id"], "open")) for a in aggregates]
+    if updates:
+        conn.execute(_UPDATE_THREAD, updates)
+
+
+def _thread_values(a: Mapping[str, Any], state: str) -> dict[str, Any]:
+    """The maintained columns of one thread (named as :data:`_UPDATE_THREAD` binds them) from its aggregate."""
+    # A bare "takk!" after the office's answer is not waiting for anything.
+    last_in = utc(a["last_ask"]) if a["last_ask"] else (a["last_in"] and utc(a["last_in"]))
+    last_out = a["last_out"] and utc(a["last_out"])
+    if last_in is None or (last_out is not None and last_out >= last_in):
+        if state in ("open", "claimed"):
+            state = "answered"
+    elif state in ("answered", "closed"):
+        state = "open"
+    return {
+        "tid": a["thread_id"], "fc": a["first_in"] or a["first_any"], "la": a["last_any"], "li": a["last_in"],
+        "lo": a["last_out"], "n": a["n"], "n_in": a["n_in"], "ch": ",".join(sorted(a["channels"])), "st": state,
+    }
+
+
+#: :func:`_thread_values`' names → thread columns.
+_THREAD_COLUMNS = {"fc": "first_contact", "la": "last_activity", "li": "last_inbound", "lo": "last_outbound",
+                   "n": "message_count", "n_in": "inbound_count", "ch": "channels", "st": "state"}
+
+
 def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
     """Recompute the maintained columns of threads from their messages, and their state.
 
-    first_contact is the earliest inbound message (the fair order's key); state moves to answered when
-    the office wrote after the last inbound message that asks for something (acknowledgements such as
-    "tusen takk!" don't), back to open when the citizen wrote again.
+    first_contact is the earliest inbound message (the fair order's key); for the state see
+    :func:`_update_threads`.
     """
     for chunk in _chunks(list(thread_ids)):
         agg = conn.execute(
@@ -444,25 +531,7 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
         states: dict[int, str] = dict(conn.execute(
             select(T_THREAD.c.id, T_THREAD.c.state).where(T_THREAD.c.id.in_(chunk))).all())
         present = {a["thread_id"] for a in agg}
-        updates: list[dict[str, Any]] = []
-        for a in agg:
-            tid = a["thread_id"]
-            # A bare "takk!" after the office's answer is not waiting for anything.
-            last_in = utc(a["last_ask"]) if a["last_ask"] else (a["last_in"] and utc(a["last_in"]))
-            last_out = a["last_out"] and utc(a["last_out"])
-            state = states.get(tid, "open")
-            if last_in is None or (last_out is not None and last_out >= last_in):
-                if state in ("open", "claimed"):
-                    state = "answered"
-            elif state in ("answered", "closed"):
-                state = "open"
-            updates.append({
-                "tid": tid, "fc": a["first_in"] or a["first_any"], "la": a["last_any"], "li": a["last_in"],
-                "lo": a["last_out"], "n": a["n"], "n_in": a["n_in"], "ch": ",".join(sorted(chans.get(tid, set()))),
-                "st": state,
-            })
-        if updates:
-            conn.execute(_UPDATE_THREAD, updates)
+        _update_threads(conn, [{**a, "channels": chans.get(a["thread_id"], set())} for a in agg], states)
         # A thread left without messages (all split or merged away) is closed.
         empty = [t for t in chunk if t not in present]
         if empty:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from inbox.domain import Channel, Contact, IncomingMessage, Quarantined
-from inbox.ingest import read_files
+from inbox.ingest import read_files, with_clean_body
 from inbox.parsers import Format, detect_format, read_any
 from inbox.storage.repository import Store, read_contacts_csv
 from tests.badinput.corpus import (
@@ -380,5 +380,7 @@ def test_a_directory_with_a_mix(tmp_path: Path, store: Store) -> None:
     where = sorted((Path(q.source).relative_to(d).as_posix(), q.position) for q in bad)
     assert [w[0] for w in where] == ["dump.json", "empty.json", "log.csv", "mail.mbox", "maildir", "notes.txt",
                                      "pages/p1.json", "pages/p2.json"]
-    assert read_files([d]) == [*bad, *sorted(good, key=lambda m: (m.sent_at.timestamp(), m.key))]
+    # read_files also works out each message's clean text (in its parse workers)
+    assert read_files([d]) == [*bad, *(with_clean_body(m) for m in sorted(good, key=lambda m: (m.sent_at.timestamp(),
+                                                                                                m.key)))]
     assert_stored_once(store, items)

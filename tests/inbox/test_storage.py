@@ -194,3 +194,36 @@ def test_stats_count_inquiries_not_messages(store: Store) -> None:
     assert s.open_messages == 3
     assert s.oldest_waiting_seconds == 3600
     assert s.by_channel == {"email": 1, "sms": 1}
+
+
+def _threads_by_content(store: Store) -> list[tuple[object, ...]]:
+    """Each thread as its message keys and maintained columns (ids left out: they differ between stores)."""
+    from sqlalchemy import select
+
+    from inbox.storage.tables import MessageRow, ThreadRow
+
+    tm, tt = MessageRow.__table__, ThreadRow.__table__  # type: ignore[attr-defined]
+    with store.engine.connect() as conn:
+        keys: dict[int, list[str]] = {}
+        for tid, ch, pk in conn.execute(select(tm.c.thread_id, tm.c.channel, tm.c.provider_key)):
+            keys.setdefault(tid, []).append(f"{ch}:{pk}")
+        rows = conn.execute(select(tt)).mappings().all()
+    return sorted((tuple(sorted(keys.get(r["id"], []))), r["state"], r["first_contact"].replace(tzinfo=None),
+                   r["last_activity"].replace(tzinfo=None), r["message_count"], r["inbound_count"], r["channels"])
+                  for r in rows)
+
+
+def test_big_batches_thread_exactly_as_one_message_at_a_time(store: Store, dev_dir: Path, tmp_path: Path) -> None:
+    # A batch works out its new threads' columns in memory and reads its persons' history in a few queries;
+    # the result must be what storing each message in a transaction of its own gives.
+    items = read_files([dev_dir / "sms.json", dev_dir / "mail.mbox", dev_dir / "dialog.json"])
+    contacts = list(read_contacts_csv(dev_dir / "contacts.csv"))
+    one = Store.open(f"sqlite:///{tmp_path / 'one.db'}")
+    for s, size in ((store, 40), (one, 1)):
+        s.import_contacts(contacts)
+        s.ingest(items, batch_size=size)
+    batched, single = _threads_by_content(store), _threads_by_content(one)
+    assert len(batched) > 100
+    assert {t[1] for t in batched} >= {"open", "answered"}  # office replies answered some threads
+    assert batched == single
+    one.close()
