@@ -21,7 +21,7 @@ from inbox.domain import IncomingMessage, Quarantined
 from inbox.parsers import read_any, read_dialog_json
 from inbox.parsers.common import RecordError, dump_raw
 from inbox.parsers.detect import Format, detect_format
-from inbox.parsers.dialog import _person_identities, parse_henvendelse
+from inbox.parsers.dialog import dialog_person_identities, parse_henvendelse
 from inbox.parsers.email import parse_email_bytes
 from inbox.parsers.jsonl import looks_like_jsonl, read_jsonl
 
@@ -268,7 +268,7 @@ def _dialog_items(source: str, dialoger: Any, pos: str, fnr: str, aktor: str) ->
         yield Quarantined(source, pos, "missing or invalid 'dialoger' list", channel="dialog")
         return
     try:
-        identities = _person_identities(fnr, aktor)
+        identities = dialog_person_identities(fnr, aktor)
     except RecordError as exc:
         yield Quarantined(source, pos, str(exc), channel="dialog")
         return

@@ -787,6 +787,20 @@ def bench_match(n: int, new: int, model: str, as_json: bool) -> None:
                   f"peak RSS {r['peak_rss_mb']} MB")
 
 
+@bench.command("dedup", add_help_option=False,
+               context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench_dedup(args: tuple[str, ...]) -> None:
+    """Batch dedup at 10k, 100k and 1M messages, default and fast model: wall time, peak RSS, dev-set F1.
+
+    Options (see `inbox bench dedup --help`): --sizes, --models, --max-default, --jobs, --work, --no-dev,
+    --json.
+    """
+    from dedup.bench import main as run
+
+    raise SystemExit(run(list(args)))
+
+
 @bench.command("ingest")
 @click.option("--n", "n", default=100_000, show_default=True, help="Messages to generate and import.")
 @click.option("--db", "bench_db", metavar="URL", multiple=True,

@@ -9,6 +9,7 @@ from inbox.domain import Quarantined
 from inbox.parsers.common import Items, RecordError, safe_text
 from inbox.parsers.dialog import read_dialog_json
 from inbox.parsers.email import parse_email_bytes, read_maildir, read_mbox
+from inbox.parsers.jsonl import looks_like_jsonl, read_jsonl
 from inbox.parsers.twilio import read_twilio_csv, read_twilio_json
 
 
@@ -19,6 +20,7 @@ class Format(StrEnum):
     MAILDIR = "maildir"
     EML = "eml"
     DIALOG_JSON = "dialog-json"
+    JSONL = "jsonl"  # flerkanal's own export (inbox dedup --export, inbox bench generate --jsonl)
     UNKNOWN = "unknown"
 
 
@@ -32,6 +34,8 @@ def detect_format(path: Path) -> Format:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"From "):
         return Format.MBOX
+    if stripped[:1] == b"{" and looks_like_jsonl(path):  # first: its lines may quote the other formats
+        return Format.JSONL
     if stripped[:1] in (b"{", b"["):
         text = stripped.decode("utf-8", "replace")
         if '"henvendelser"' in text or '"dialoger"' in text:
@@ -100,8 +104,10 @@ def read_any(path: Path, *, office_addresses: frozenset[str] = frozenset()) -> I
         yield from _read_eml(path, office_addresses)
     elif fmt == Format.DIALOG_JSON:
         yield from read_dialog_json(path)
+    elif fmt == Format.JSONL:
+        yield from read_jsonl(path)
     else:
         yield Quarantined(str(path), "file", "unrecognised format (expected a Twilio Messages.json page or "
-                          "CSV log, an mbox, a Maildir, an .eml or a dialogue dump)")
+                          "CSV log, an mbox, a Maildir, an .eml, a dialogue dump or flerkanal's JSONL export)")
 
 

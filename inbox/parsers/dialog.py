@@ -43,7 +43,8 @@ def _id_text(value: Any, field: str) -> str:
     return safe_text(str(value))
 
 
-def _person_identities(fnr_value: Any, aktor_value: Any) -> tuple[Identity, ...]:
+def dialog_person_identities(fnr_value: Any, aktor_value: Any) -> tuple[Identity, ...]:
+    """The identities a dialogue dump vouches for: its fnr and aktørId fields, validated (may be empty)."""
     fnr = _id_text(fnr_value, "fnr")
     aktor_id = _id_text(aktor_value, "aktorId")
     ids: list[Identity] = []
@@ -142,7 +143,7 @@ def read_dialog_json(path: Path) -> Items:
                               raw="" if dialoger is None else dump_raw(dialoger), channel="dialog")
             continue
         try:
-            identities = _person_identities(fnr, aktor)
+            identities = dialog_person_identities(fnr, aktor)
         except RecordError as exc:
             yield Quarantined(source, pos, str(exc), raw=dump_raw(dialoger), channel="dialog")
             continue

@@ -66,6 +66,24 @@ def test_ingest_reports_quarantined_records(tmp_path: Path) -> None:
     assert listed[0]["position"] == "messages[0]"
 
 
+def test_ingest_reads_the_jsonl_export_like_the_exports_it_came_from(tmp_path: Path, dev_dir: Path) -> None:
+    from inbox.parsers import read_any
+    from inbox.parsers.jsonl import write_jsonl
+
+    export = tmp_path / "export.jsonl"
+    items = [i for f in ("sms.json", "mail.mbox", "dialog.json") for i in read_any(dev_dir / f)]
+    write_jsonl(items, export)  # type: ignore[arg-type]
+    export.write_bytes(export.read_bytes() + b'{"channel": "sms", "provider_key": "SMbroken"}\n')
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    run(["init"], db)
+    r = run(["ingest", "--json", str(export)], db)
+    data = json.loads(r.stdout)
+    assert (data["new"], data["quarantined"]) == (259, 1)
+    assert data["problems"][0]["position"] == "line 260"
+    again = json.loads(run(["ingest", "--json", str(dev_dir / "sms.json")], db).stdout)
+    assert (again["new"], again["already_present"]) == (0, 95)  # the same provider keys as the Twilio page
+
+
 def test_demo_prints_a_queue(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path / 'demo.db'}", "demo", "--json"],
                            catch_exceptions=False)
@@ -102,3 +120,10 @@ def test_help_and_queue_start_without_heavy_imports(tmp_path: Path) -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == ""
+
+
+def test_bench_dedup_is_reachable_from_the_cli() -> None:
+    r = subprocess.run([sys.executable, "-c", "from inbox.cli import main; main()", "bench", "dedup", "--help"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "inbox bench dedup" in r.stdout and "--sizes" in r.stdout and "--models" in r.stdout
