@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import csv
 import os
-import re
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from dedup.matcher import NameIndex
-from dedup.normalise import fold
 from inbox.domain import Channel, Direction, IncomingMessage, Quarantined
 from inbox.identity import normalise_email, normalise_phone
 from inbox.matching import CandidateMessage, MatchDecision, Matcher
@@ -50,54 +48,6 @@ class GroupRow:
     direction: str = "in"
 
 
-class LiveNameIndex(NameIndex):
-    """A :class:`~dedup.matcher.NameIndex` that grows with the context instead of being rebuilt.
-
-    The matcher rebuilds its name index whenever the number of known names changes; in a long batch
-    run, where every new unknown sender with a full name adds one, that is quadratic. This index is
-    kept up to date by :class:`MemoryContext` (``size`` always equals the number of names, so the
-    matcher never rebuilds it) and finds the same names, through an index by first *and* last name.
-    """
-
-    def __init__(self, names: dict[int, str]) -> None:  # noqa: D107 - no call to super(): built incrementally
-        self._names_ref = names
-        self._by_first = {}
-        self._by_first_last: dict[str, dict[str, list[tuple[tuple[str, ...], int]]]] = {}
-        self._long: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        for pid, name in names.items():
-            self.add(pid, name)
-
-    @property  # type: ignore[override]
-    def size(self) -> int:
-        return len(self._names_ref)
-
-    @size.setter
-    def size(self, value: int) -> None:  # the base class assigns it; the live size wins
-        pass
-
-    def add(self, pid: int, name: str) -> None:
-        toks = tuple(re.findall(r"\w+", fold(name)))
-        if len(toks) >= 2:
-            self._by_first_last.setdefault(toks[0], {}).setdefault(toks[-1], []).append((toks, pid))
-            if len(toks) >= 5:  # an exact run longer than the 3-token look-ahead
-                self._long.setdefault(toks[0], []).append((toks, pid))
-
-    def find(self, text: str) -> set[int]:
-        toks = re.findall(r"\w+", fold(text))
-        found: set[int] = set()
-        for i, t in enumerate(toks):
-            lasts = self._by_first_last.get(t)
-            if lasts is None:
-                continue
-            for last in set(toks[i + 1 : i + 4]):
-                for _full, pid in lasts.get(last, ()):
-                    found.add(pid)
-            for full, pid in self._long.get(t, ()):
-                if toks[i : i + len(full)] == list(full):
-                    found.add(pid)
-        return found
-
-
 @dataclass
 class MemoryContext:
     """Persons and messages held in memory, indexed by person (and time) for blocking."""
@@ -112,7 +62,7 @@ class MemoryContext:
     #: History older than this (before the newest message seen) is dropped by :meth:`evict`.
     history: timedelta | None = HISTORY
     _arrivals: deque[tuple[datetime, int]] = field(default_factory=deque, repr=False)
-    _name_index: LiveNameIndex | None = field(default=None, repr=False)
+    _name_index: NameIndex | None = field(default=None, repr=False)
     _seen: set[int] = field(default_factory=set, repr=False)
 
     # MatchContext --------------------------------------------------------------------------------
@@ -134,14 +84,14 @@ class MemoryContext:
     def registered(self, person_id: int) -> bool:
         return person_id in self.register
 
-    def person_names(self) -> dict[int, str]:
-        return self.names
+    def person_names(self, after_id: int = 0) -> dict[int, str]:
+        return {pid: n for pid, n in self.names.items() if pid > after_id} if after_id else self.names
 
     # building ------------------------------------------------------------------------------------
-    def name_index(self) -> LiveNameIndex:
-        """The name index kept in step with :attr:`names` (see :class:`LiveNameIndex`)."""
+    def name_index(self) -> NameIndex:
+        """The name index kept in step with :attr:`names` (built once, grown by :meth:`set_name`)."""
         if self._name_index is None:
-            self._name_index = LiveNameIndex(self.names)
+            self._name_index = NameIndex(self.names)
         return self._name_index
 
     def set_name(self, pid: int, name: str) -> None:
@@ -244,13 +194,6 @@ class MemoryContext:
         return sum(len(v) for v in self.by_person.values())
 
 
-def attach_name_index(matcher: Any, ctx: MemoryContext) -> None:
-    """Give an :class:`~dedup.matcher.InquiryMatcher` the context's live name index (no rebuilds)."""
-    if hasattr(matcher, "_names") and hasattr(matcher, "_names_ctx"):
-        matcher._names = ctx.name_index()
-        matcher._names_ctx = id(ctx)
-
-
 @dataclass(frozen=True, slots=True)
 class Assignment:
     """One message's place: its inquiry (thread id), person and the matcher's decision."""
@@ -277,7 +220,6 @@ class Grouper:
         self.count = 0
         self._prepare: Callable[[list[tuple[IncomingMessage, str]]], None] | None = getattr(
             matcher, "prepare", None)
-        attach_name_index(matcher, ctx)
         window = getattr(getattr(matcher, "config", None), "window", None)
         if ctx.history is not None and isinstance(window, timedelta) and window > ctx.history:
             ctx.history = window

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -84,23 +84,39 @@ class VectorCache:
 
 
 class NameIndex:
-    """Finds persons' full names written in a text (diacritics and case folded)."""
+    """Finds persons' full names written in a text (diacritics and case folded); grows with :meth:`add`.
 
-    def __init__(self, names: dict[int, str]) -> None:
-        self.size = len(names)
-        self._by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        for pid, name in names.items():
-            toks = tuple(re.findall(r"\w+", fold(name)))
-            if len(toks) >= 2:
-                self._by_first.setdefault(toks[0], []).append((toks, pid))
+    A name is found when its first name is followed, within three words, by its last name (middle names
+    may be skipped), or when a name of five or more words is written out in full.
+    """
+
+    def __init__(self, names: Mapping[int, str] | None = None) -> None:
+        self.size = 0
+        self._by_first_last: dict[str, dict[str, list[tuple[tuple[str, ...], int]]]] = {}
+        self._long: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for pid, name in (names or {}).items():
+            self.add(pid, name)
+
+    def add(self, pid: int, name: str) -> None:
+        self.size += 1
+        toks = tuple(re.findall(r"\w+", fold(name)))
+        if len(toks) >= 2:
+            self._by_first_last.setdefault(toks[0], {}).setdefault(toks[-1], []).append((toks, pid))
+            if len(toks) >= 5:  # an exact run longer than the 3-token look-ahead
+                self._long.setdefault(toks[0], []).append((toks, pid))
 
     def find(self, text: str) -> set[int]:
         toks = re.findall(r"\w+", fold(text))
         found: set[int] = set()
         for i, t in enumerate(toks):
-            for full, pid in self._by_first.get(t, ()):
-                # first name followed by the last name (middle names may be skipped)
-                if full[-1] in toks[i + 1 : i + 4] or toks[i : i + len(full)] == list(full):
+            lasts = self._by_first_last.get(t)
+            if lasts is None:
+                continue
+            for last in set(toks[i + 1 : i + 4]):
+                for _full, pid in lasts.get(last, ()):
+                    found.add(pid)
+            for full, pid in self._long.get(t, ()):
+                if toks[i : i + len(full)] == list(full):
                     found.add(pid)
         return found
 
@@ -117,7 +133,8 @@ class InquiryMatcher:
         self.config = config or MatcherConfig()
         self.collect = collect  # when a list: every scored pair's features are appended (training)
         self._names: NameIndex | None = None
-        self._names_ctx: int | None = None
+        self._names_key: tuple[Any, ...] | None = None  # which context and names the index was built from
+        self._names_top = 0  # highest person id the index has seen
 
     @property
     def lookback(self) -> timedelta:
@@ -237,14 +254,11 @@ class InquiryMatcher:
                 via.add(pid)
         how = "national ID number in the text" if via else ""
         if not via:
-            names = ctx.person_names()
-            if self._names is None or self._names_ctx != id(ctx) or self._names.size != len(names):
-                self._names = NameIndex(names)
-                self._names_ctx = id(ctx)
-            via = {p for p in self._names.find(sender_name) if p != person_id} if sender_name else set()
+            names = self._name_index(ctx)
+            via = {p for p in names.find(sender_name) if p != person_id} if sender_name else set()
             how = "sender's display name" if via else ""
             if not via:
-                via = {p for p in self._names.find(text) if p != person_id}
+                via = {p for p in names.find(text) if p != person_id}
                 how = "name in the text" if via else ""
         if len(via) > 1:  # two registered persons named: ambiguous, never guess
             via = set()
@@ -253,6 +267,38 @@ class InquiryMatcher:
         if person_id is not None:
             persons.add(person_id)
         return persons, via, how or ("same unknown address" if person_id is not None else "")
+
+
+    def _name_index(self, ctx: MatchContext) -> NameIndex:
+        """The index of persons' names, built as rarely as the context allows.
+
+        A context that keeps its own index (the batch driver's) lends it. A store context gives a stamp
+        (names version, highest person id): the index is kept across batches and grows by the persons
+        created since, and is rebuilt only when the version changes (a contacts import). Any other
+        context gets an index of its own.
+        """
+        own = getattr(ctx, "name_index", None)
+        if callable(own):
+            index: NameIndex = own()
+            return index
+        stamp = getattr(ctx, "names_stamp", None)
+        if callable(stamp):
+            version, top = stamp()
+            if self._names is None or self._names_key != ("stamp", version) or top < self._names_top:
+                self._names, self._names_key = NameIndex(ctx.person_names()), ("stamp", version)
+            elif top > self._names_top:
+                for pid, name in ctx.person_names(after_id=self._names_top).items():
+                    self._names.add(pid, name)
+            self._names_top = top
+            return self._names
+        names = ctx.person_names()
+        if self._names is None or self._names_key != ("context", id(ctx), len(names)):
+            self._names, self._names_key = NameIndex(names), ("context", id(ctx), len(names))
+        return self._names
+
+    def forget(self) -> None:
+        """Drop what was learnt from a store transaction that did not commit (its person ids may be reused)."""
+        self._names, self._names_key, self._names_top = None, None, 0
 
 
 def _reason(v: dict[str, float], identity: str) -> str:

@@ -785,6 +785,8 @@ def bench_match(n: int, new: int, model: str, as_json: bool) -> None:
         out.print(f"{r['new_messages']} new messages with {r['stored_messages']} stored: p50 {r['p50_ms']} ms, "
                   f"p95 {r['p95_ms']} ms, max {r['max_ms']} ms; model load {r['model_load_seconds']} s; "
                   f"peak RSS {r['peak_rss_mb']} MB")
+        for kind, v in r["by_sender"].items():
+            out.print(f"  {kind} senders: {v['messages']} messages, p50 {v['p50_ms']} ms, p95 {v['p95_ms']} ms")
 
 
 @bench.command("dedup", add_help_option=False,

@@ -65,8 +65,13 @@ class MatchContext(Protocol):
     def registered(self, person_id: int) -> bool:
         """Whether the person comes from the contact register (not created for an unknown address)."""
 
-    def person_names(self) -> dict[int, str]:
-        """Names of persons, for recognising a name written in a message."""
+    def person_names(self, after_id: int = 0) -> dict[int, str]:
+        """Names of persons (of those with an id above ``after_id``), to recognise a name written in a message.
+
+        A context may also offer ``names_stamp() -> (version, highest person id)``: the matcher then keeps
+        its name index between contexts, adding persons created since and rebuilding when the version
+        changes; or ``name_index()``, an index it keeps itself.
+        """
 
 
 class Matcher(Protocol):

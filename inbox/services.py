@@ -28,9 +28,12 @@ def build_matcher(name: str = "embedding", *, model: str = "default", device: st
     if name != "embedding":
         raise ValueError(f"unknown matcher {name!r} (choose from {', '.join(MATCHERS)})")
     from dedup.matcher import InquiryMatcher, MatcherConfig
+    from dedup.vector_cache import CachedEmbedder
 
     config = MatcherConfig() if threshold is None else MatcherConfig(threshold=threshold)
-    return InquiryMatcher(embedder or build_embedder(model, device), config=config)
+    # Vectors persist on disk by model + normalised text (shared with `inbox dedup`), so after a restart
+    # the history a new message is compared with is not embedded again.
+    return InquiryMatcher(embedder or CachedEmbedder(build_embedder(model, device)), config=config)
 
 
 def suggest_for_thread(store: Any, thread_id: int, user: str, *, policy: Any = None, lang: str | None = None

@@ -33,6 +33,7 @@ from inbox.storage.writer import (
     T_THREAD,
     IngestSummary,
     MessageWriter,
+    bump_names_version,
     refresh_threads,
 )
 
@@ -179,8 +180,15 @@ class Store:
             if not batch:
                 return
             part = IngestSummary()
-            with self.engine.begin() as conn:
-                MessageWriter(conn, matcher, source=source, clean=clean).write(batch, part)
+            try:
+                with self.engine.begin() as conn:
+                    MessageWriter(conn, matcher, source=source, clean=clean).write(batch, part)
+            except BaseException:
+                # Rolled back: what the matcher learnt from this transaction (person ids) may not hold.
+                forget = getattr(matcher, "forget", None)
+                if forget is not None:
+                    forget()
+                raise
             summary.merge(part)
             if progress:
                 progress(len(batch))
@@ -253,6 +261,7 @@ class Store:
                             continue
                         _merge_person(conn, owner, pid)
                         merged += 1
+            bump_names_version(conn)
         return ContactSummary(added, updated, merged, tuple(problems))
 
     # -- queue ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from inbox.domain import (
 from inbox.identity import identity_for_address
 from inbox.matching import CandidateMessage, MatchDecision, Matcher
 from inbox.storage.convert import utc
-from inbox.storage.tables import IdentityRow, MessageRow, PersonRow, QuarantineRow, ThreadRow
+from inbox.storage.tables import CursorRow, IdentityRow, MessageRow, PersonRow, QuarantineRow, ThreadRow
 from inbox.text import clean_text, is_acknowledgement
 
 T_MSG = MessageRow.__table__  # type: ignore[attr-defined]
@@ -38,6 +39,10 @@ T_THREAD = ThreadRow.__table__  # type: ignore[attr-defined]
 T_PERSON = PersonRow.__table__  # type: ignore[attr-defined]
 T_IDENT = IdentityRow.__table__  # type: ignore[attr-defined]
 T_QUAR = QuarantineRow.__table__  # type: ignore[attr-defined]
+T_CURSOR = CursorRow.__table__  # type: ignore[attr-defined]
+
+#: Cursor-table entry changed whenever persons' names change other than by new persons (contacts import).
+NAMES_VERSION = "person-names/version"
 
 _CHUNK = 400  # bound parameters per IN (...) query, well under SQLite's limit
 
@@ -184,11 +189,24 @@ class _BatchContext:
             self._registered[person_id] = bool(flag)
         return self._registered[person_id]
 
-    def person_names(self) -> dict[int, str]:
+    def person_names(self, after_id: int = 0) -> dict[int, str]:
+        """Full names (with a space) of persons, or only of those created after person ``after_id``."""
+        if after_id:
+            return {int(pid): name for pid, name in self.conn.execute(
+                select(T_PERSON.c.id, T_PERSON.c.name).where(T_PERSON.c.id > after_id,
+                                                            T_PERSON.c.name.contains(" ")))}
         if self._names is None:
             self._names = {int(pid): name for pid, name in self.conn.execute(
                 select(T_PERSON.c.id, T_PERSON.c.name).where(T_PERSON.c.name.contains(" ")))}
         return self._names
+
+    def names_stamp(self) -> tuple[str, int]:
+        """(version, highest person id): names change only by new persons while the version stays the same,
+        so a matcher can keep its name index between batches and add only the persons after that id."""
+        version = self.conn.execute(select(T_CURSOR.c.value).where(T_CURSOR.c.name == NAMES_VERSION)
+                                    ).scalar_one_or_none()
+        top = self.conn.execute(select(func.max(T_PERSON.c.id))).scalar_one_or_none()
+        return version or "", int(top or 0)
 
     def thread_of_message(self, key: str) -> int | None:
         if key in self.key_thread:
@@ -501,6 +519,15 @@ _THREAD_COLUMNS = {"fc": "first_contact", "la": "last_activity", "li": "last_inb
                    "n": "message_count", "n_in": "inbound_count", "ch": "channels", "st": "state"}
 
 
+def bump_names_version(conn: Connection) -> None:
+    """Tell matchers that keep a name index that persons' names changed (renamed, merged, imported)."""
+    now = datetime.now(UTC)
+    value = f"{now.isoformat()}/{uuid.uuid4().hex[:8]}"
+    if conn.execute(update(T_CURSOR).where(T_CURSOR.c.name == NAMES_VERSION).values(value=value, updated_at=now)
+                    ).rowcount == 0:
+        conn.execute(insert(T_CURSOR).values(name=NAMES_VERSION, value=value, updated_at=now))
+
+
 def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
     """Recompute the maintained columns of threads from their messages, and their state.
 
@@ -539,4 +566,4 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
                 state="closed", message_count=0, inbound_count=0, channels=""))
 
 
-__all__ = ["IngestSummary", "MessageWriter", "person_identity", "refresh_threads"]
+__all__ = ["IngestSummary", "MessageWriter", "bump_names_version", "person_identity", "refresh_threads"]

@@ -151,3 +151,40 @@ def test_split_merge_undo_are_audited_and_become_labelled_pairs(seeded: tuple[St
     actions = [e["action"] for e in store.audit_events(user="ola")]
     assert actions == ["split", "merge", "undo", "undo"]
     assert json.loads(store.audit_events(user="ola")[0]["detail"])["message"] == sms_id
+
+
+def test_the_name_index_lives_across_batches_and_follows_the_register(
+        seeded: tuple[Store, InquiryMatcher], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inbox.storage.writer import _BatchContext
+
+    full_reads: list[int] = []
+    real = _BatchContext.person_names
+
+    def counting(self: _BatchContext, after_id: int = 0) -> dict[int, str]:
+        if not after_id:
+            full_reads.append(1)
+        return real(self, after_id)
+
+    monkeypatch.setattr(_BatchContext, "person_names", counting)
+    store, matcher = seeded
+    # Each batch: an unknown writer with a display name, so the matcher looks names up every time.
+    store.ingest([mail("<u1@x>", "per.lie@example.org", 0, "Når kommer vedtaket om bostøtte?", name="Per Lie")],
+                 matcher=matcher)
+    store.ingest([mail("<s1@x>", "siri.privat@example.org", 1, "Jeg har søkt om arbeidsavklaringspenger og "
+                       "lurer på når jeg får svar på søknaden.", name="Siri Dahl")], matcher=matcher)
+    store.ingest([sms("SM7", "+4797777777", 20, "Siri Dahl her, låner telefonen til mamma. Har dere sett "
+                      "søknaden min om arbeidsavklaringspenger? Sendte e-post i går.")], matcher=matcher)
+    t = threads_of(store)
+    assert t["sms:SM7"] == t["email:<s1@x>"]  # the name learnt in batch 2 identified the writer in batch 3
+    assert len(full_reads) == 1  # one index, grown by the persons each batch created: no rebuilds
+
+    csv = tmp_path / "more.csv"
+    csv.write_text("fnr,aktor_id,name,phone,email\n,,Ola Berg,+4793333333,\n", encoding="utf-8")
+    store.import_contacts(read_contacts_csv(csv))
+    store.ingest([sms("SM8", "+4793333333", 30, "Kan jeg få flyttet møtet på fredag? Jeg har fått jobbintervju.")],
+                 matcher=matcher)
+    store.ingest([sms("SM9", "+4794444444", 31, "Ola Berg her, skriver fra jobbtelefonen. Fikk dere meldingen "
+                      "om å flytte møtet på fredag?")], matcher=matcher)
+    t = threads_of(store)
+    assert t["sms:SM9"] == t["sms:SM8"]  # the register's new name was found: the import rebuilt the index
+    assert len(full_reads) == 2
