@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from inbox.access import Role, User
@@ -142,6 +142,8 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._stored_since_analyze = 0  # PostgreSQL: messages stored since the last ANALYZE
+        self._analyzed_at = 0  # and how many the message table held then
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> Store:
@@ -190,6 +192,7 @@ class Store:
                     forget()
                 raise
             summary.merge(part)
+            self._keep_statistics_fresh(sum(part.new.values()))
             if progress:
                 progress(len(batch))
             batch.clear()
@@ -200,6 +203,23 @@ class Store:
                 flush()
         flush()
         return summary
+
+    def _keep_statistics_fresh(self, stored: int) -> None:
+        """PostgreSQL: ANALYZE the growing tables whenever a bulk import has doubled them.
+
+        Autovacuum's statistics lag a big import; with a fresh database's defaults the planner scans the
+        message table for the batch's key and history lookups, and each batch gets slower than the last
+        (measured: 100k messages took 222 s to store instead of about 60 s).
+        """
+        if self.dialect != "postgresql" or not stored:
+            return
+        self._stored_since_analyze += stored
+        if self._stored_since_analyze < max(5_000, self._analyzed_at):
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE message, thread, person, identity"))
+            self._analyzed_at = int(conn.execute(select(func.count()).select_from(T_MSG)).scalar_one())
+        self._stored_since_analyze = 0
 
     # -- contacts -------------------------------------------------------------------------------
     def import_contacts(self, contacts: Iterable[Contact | Quarantined]) -> ContactSummary:
