@@ -22,7 +22,7 @@ from inbox.parsers import read_any, read_dialog_json
 from inbox.parsers.common import RecordError, dump_raw
 from inbox.parsers.detect import Format, detect_format
 from inbox.parsers.dialog import dialog_person_identities, parse_henvendelse
-from inbox.parsers.email import parse_email_bytes
+from inbox.parsers.email import MboxSpan, mbox_messages, parse_email_bytes
 from inbox.parsers.jsonl import looks_like_jsonl, read_jsonl
 
 __all__ = ["ReadTask", "iter_json_array", "plan_reads", "read_dialog_stream", "run_read_task"]
@@ -168,40 +168,11 @@ def _read_maildir_file(maildir: Path, file: Path, office: frozenset[str]) -> Ite
 
 def _read_mbox_range(path: Path, start: int, end: int, first_line: int, *, office: frozenset[str]
                      ) -> Iterator[Item]:
-    """The messages of ``path[start:end]`` (cut at separators), split as :func:`read_mbox` splits them."""
+    """The messages of ``path[start:end]`` (cut at separators), split by the reader ``inbox ingest`` uses."""
     source = str(path)
-
-    def emit(lineno: int, buf: list[bytes]) -> Iterator[Item]:
-        data = b"".join(buf)
+    for lineno, data, _opened in mbox_messages(path, MboxSpan(start, end, first_line, 1)):
         if data.strip():
             yield _parse_mail(source, f"message at line {lineno}", data, office)
-
-    buf: list[bytes] = []
-    msg_line = 0
-    prev_blank = True
-    pos = start
-    lineno = first_line - 1
-    with path.open("rb") as f:
-        f.seek(start)
-        for line in f:
-            if pos >= end:
-                break
-            pos += len(line)
-            lineno += 1
-            if line.startswith(b"From ") and prev_blank:
-                if buf:
-                    yield from emit(msg_line, buf)
-                buf = []
-                msg_line = lineno
-            else:
-                if msg_line == 0:
-                    msg_line = lineno
-                if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
-                    line = line[1:]
-                buf.append(line)
-            prev_blank = not line.strip()
-    if buf:
-        yield from emit(msg_line, buf)
 
 
 # -- dialogue dumps, streamed ------------------------------------------------------------------------

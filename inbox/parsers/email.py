@@ -420,7 +420,7 @@ def mbox_spans(path: Path, parts: int) -> list[MboxSpan]:
     return spans
 
 
-def _mbox_messages(path: Path, span: MboxSpan | None = None) -> Iterator[tuple[int, bytes, bool]]:
+def mbox_messages(path: Path, span: MboxSpan | None = None) -> Iterator[tuple[int, bytes, bool]]:
     """Split an mbox into (first line number, raw bytes, whether a ``From_`` line opened it), streaming;
     ``>From`` escapes are undone. A ``From_`` line with nothing after it still counts as a (empty) message."""
     buf: list[bytes] = []
@@ -457,7 +457,7 @@ def _mbox_messages(path: Path, span: MboxSpan | None = None) -> Iterator[tuple[i
 
 def read_mbox(path: Path, *, office_addresses: frozenset[str] = frozenset(), span: MboxSpan | None = None) -> Items:
     source = str(path)
-    for n, (lineno, data, opened) in enumerate(_mbox_messages(path, span), start=span.first_index if span else 1):
+    for n, (lineno, data, opened) in enumerate(mbox_messages(path, span), start=span.first_index if span else 1):
         position = f"message {n} (line {lineno})"
         if not opened and not data.strip():
             continue  # blank lines before the first From_ line

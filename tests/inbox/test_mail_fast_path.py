@@ -85,7 +85,7 @@ def test_malformed_mails_read_alike(name: str) -> None:
 
 def test_exports_read_alike_and_mostly_take_the_quick_path(dev_dir: Path) -> None:
     demo = Path(str(resources.files("inbox.demo") / "mail.mbox"))
-    mails = [d for src in (dev_dir / "mail.mbox", demo) for _, d, _ in mail._mbox_messages(src)]
+    mails = [d for src in (dev_dir / "mail.mbox", demo) for _, d, _ in mail.mbox_messages(src)]
     quick = 0
     for data in mails:
         full, product, took = both_ways(data)
