@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dedup.matcher import NameIndex
+from dedup.matcher import MentionIndex, NameIndex
 from inbox.domain import Channel, Direction, IncomingMessage, Quarantined
 from inbox.identity import normalise_email, normalise_phone
 from inbox.matching import CandidateMessage, MatchDecision, Matcher
@@ -63,6 +63,7 @@ class MemoryContext:
     history: timedelta | None = HISTORY
     _arrivals: deque[tuple[datetime, int]] = field(default_factory=deque, repr=False)
     _name_index: NameIndex | None = field(default=None, repr=False)
+    mentions: MentionIndex = field(default_factory=MentionIndex, repr=False)
     _seen: set[int] = field(default_factory=set, repr=False)
 
     # MatchContext --------------------------------------------------------------------------------
@@ -86,6 +87,10 @@ class MemoryContext:
 
     def person_names(self, after_id: int = 0) -> dict[int, str]:
         return {pid: n for pid, n in self.names.items() if pid > after_id} if after_id else self.names
+
+    def persons_mentioning(self, name: str, since: datetime, until: datetime) -> set[int]:
+        """Unknown senders who wrote the full name ``name`` in a message sent in [since, until]."""
+        return self.mentions.find(name, since, until)
 
     # building ------------------------------------------------------------------------------------
     def name_index(self) -> NameIndex:
@@ -161,6 +166,8 @@ class MemoryContext:
         if conversation:
             self.conv_thread[(cand.channel.value, conversation)] = cand.thread_id
         if cand.person_id is not None:
+            if cand.direction == Direction.IN and cand.person_id not in self.register:
+                self.mentions.add(cand.person_id, cand.sent_at, cand.clean_body)
             lst = self.by_person.setdefault(cand.person_id, [])
             if not lst or lst[-1].sent_at <= cand.sent_at:
                 lst.append(cand)
@@ -174,6 +181,7 @@ class MemoryContext:
         if self.history is None:
             return 0
         cutoff = now - self.history
+        self.mentions.evict(cutoff)
         dropped = 0
         while self._arrivals and self._arrivals[0][0] < cutoff:
             _, pid = self._arrivals.popleft()

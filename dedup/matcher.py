@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -121,6 +121,85 @@ class NameIndex:
         return found
 
 
+def name_pairs(text: str) -> set[tuple[str, str]]:
+    """(first, last) pairs of capitalised words at most three words apart, folded: where a full name can
+    be written in ``text`` ("Gunnar Myrvold her", "Mvh Anne Marie Hansen")."""
+    toks = [t for t in _WORD.findall(text) if not t.isdigit()]
+    pairs: set[tuple[str, str]] = set()
+    for i, t in enumerate(toks):
+        if len(t) < 2 or not t[0].isupper():
+            continue
+        for u in toks[i + 1 : i + 4]:
+            if len(u) >= 2 and u[0].isupper():
+                pairs.add((fold(t), fold(u)))
+    return pairs
+
+
+def name_key(name: str) -> tuple[str, str] | None:
+    """A full name's (first, last) pair, folded; None for a single word."""
+    toks = [t for t in _WORD.findall(fold(name)) if not t.isdigit()]
+    return (toks[0], toks[-1]) if len(toks) >= 2 else None
+
+
+_WORD = re.compile(r"\w+")
+
+
+def persons_mentioning(ctx: MatchContext, name: str, since: datetime, until: datetime) -> set[int]:
+    """Persons not in the register who wrote the full name ``name`` in a message sent in [since, until].
+
+    A context answers with its own :class:`MentionIndex` (``persons_mentioning``, the batch driver's) or
+    with candidate texts (``texts_mentioning``, the store's: a database query) narrowed down here.
+    """
+    own = getattr(ctx, "persons_mentioning", None)
+    if callable(own):
+        found: set[int] = own(name, since, until)
+        return found
+    texts = getattr(ctx, "texts_mentioning", None)
+    key = name_key(name)
+    if key is None or not callable(texts):
+        return set()
+    words = [t for t in _WORD.findall(name) if not t.isdigit()]
+    return {pid for pid, text in texts([words[0], words[-1]], since, until) if key in name_pairs(text)}
+
+
+class MentionIndex:
+    """Full names written in recent messages of unknown senders: which persons wrote a given name.
+
+    The name index finds a *person's* name in a text; this is the other way round. An unknown number
+    texts "Gunnar Myrvold her, …" and a day later an unknown address writes with the display name
+    "Gunnar Myrvold": the second is found as the first's writer. Entries are kept in arrival (time)
+    order and dropped by :meth:`evict`, so the index covers a sliding window only.
+    """
+
+    def __init__(self) -> None:
+        self._by_pair: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
+        self._order: deque[tuple[datetime, tuple[str, str]]] = deque()
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def add(self, person: int, sent_at: datetime, text: str) -> None:
+        for pair in name_pairs(text):
+            self._by_pair.setdefault(pair, []).append((sent_at, person))
+            self._order.append((sent_at, pair))
+
+    def find(self, name: str, since: datetime, until: datetime) -> set[int]:
+        key = name_key(name)
+        if key is None:
+            return set()
+        return {p for t, p in self._by_pair.get(key, ()) if since <= t <= until}
+
+    def evict(self, cutoff: datetime) -> None:
+        """Forget names written before ``cutoff``."""
+        while self._order and self._order[0][0] < cutoff:
+            _, pair = self._order.popleft()
+            kept = [e for e in self._by_pair.get(pair, ()) if e[0] >= cutoff]
+            if kept:
+                self._by_pair[pair] = kept
+            else:
+                self._by_pair.pop(pair, None)
+
+
 class InquiryMatcher:
     """Implements :class:`inbox.matching.Matcher` with embeddings and pair evidence."""
 
@@ -164,13 +243,14 @@ class InquiryMatcher:
             else:
                 # A reply after the office answered: a follow-up or a new question? Let the evidence say.
                 conversation = found.thread_id
-        persons, via_text, identity = self._who(person_id, msg.sender_name, norm.fnrs, norm.text, ctx)
+        since = msg.sent_at - self.config.window
+        persons, via_text, identity = self._who(person_id, msg.sender_name, norm.fnrs, norm.text, ctx,
+                                                (since, msg.sent_at))
         effective = next(iter(via_text)) if via_text and not (person_id and ctx.registered(person_id)) else None
         new = MatchDecision(None, None, "new inquiry" + (" (new topic in a reply)" if excluded else ""),
                             {"identity": identity} if identity else {}, effective)
         if not persons:
             return new
-        since = msg.sent_at - self.config.window
         history: list[CandidateMessage] = []
         for pid in persons:
             history.extend(ctx.recent_messages(pid, since, msg.sent_at))
@@ -242,8 +322,8 @@ class InquiryMatcher:
             return MatchDecision(inbound[-1].thread_id, None, "office reply to the latest inquiry")
         return NEW_THREAD
 
-    def _who(self, person_id: int | None, sender_name: str, fnrs: Sequence[str], text: str, ctx: MatchContext
-             ) -> tuple[set[int], set[int], str]:
+    def _who(self, person_id: int | None, sender_name: str, fnrs: Sequence[str], text: str, ctx: MatchContext,
+             window: tuple[datetime, datetime]) -> tuple[set[int], set[int], str]:
         """Persons whose history to search, persons identified only through the text, and how."""
         if person_id is not None and ctx.registered(person_id):
             return {person_id}, set(), "registered sender"
@@ -260,6 +340,10 @@ class InquiryMatcher:
             if not via:
                 via = {p for p in names.find(text) if p != person_id}
                 how = "name in the text" if via else ""
+            if not via and sender_name:
+                # Nobody by that name: did an unknown sender of the window sign a message with it?
+                via = {p for p in persons_mentioning(ctx, sender_name, *window) if p != person_id}
+                how = "display name written in an earlier message" if via else ""
         if len(via) > 1:  # two registered persons named: ambiguous, never guess
             via = set()
             how = ""

@@ -17,7 +17,8 @@ from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from dedup.batch import MemoryContext
+from dedup.batch import HISTORY, MemoryContext
+from dedup.matcher import MentionIndex
 from dedup.normalise import normalise
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.storage.writer import person_identity
@@ -76,6 +77,8 @@ class Linker:
     _email: dict[str, int] = field(default_factory=dict)
     _conv: dict[tuple[str, str], int] = field(default_factory=dict)
     _contacts: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    _mentions: MentionIndex = field(default_factory=MentionIndex)
+    _mentions_evict_at: int = 100_000
 
     def contacts_loaded(self) -> None:
         """Call after loading the register into :attr:`ctx`: remembers each person's own identities."""
@@ -108,6 +111,13 @@ class Linker:
                 found |= names.find(msg.sender_name)
             for p in found:
                 uf.union(node, p)
+            if msg.sender_name:  # an unknown sender of the window who signed with this display name
+                for writer in self._mentions.find(msg.sender_name, msg.sent_at - HISTORY, msg.sent_at):
+                    uf.union(node, writer)
+            self._mentions.add(node, msg.sent_at, clean)
+            if len(self._mentions) > self._mentions_evict_at:
+                self._mentions.evict(msg.sent_at - HISTORY)
+                self._mentions_evict_at = 2 * len(self._mentions) + 100_000
         if msg.channel == Channel.EMAIL:
             for ref in (msg.in_reply_to, *msg.references):
                 other = self._email.get(ref) if ref else None

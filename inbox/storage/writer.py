@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -116,6 +117,13 @@ def _chunks(seq: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
         yield seq[i : i + n]
 
 
+def _like_pattern(word: str) -> str:
+    """An ILIKE pattern finding ``word`` anywhere: LIKE's own wildcards escaped, and any run of letters
+    outside ASCII (which SQLite does not case-fold) matching any run of characters."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "%" + re.sub(r"[^\x00-\x7f]+", "%", escaped) + "%"
+
+
 def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]], index: list[str]) -> None:
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
     if not rows:
@@ -207,6 +215,23 @@ class _BatchContext:
                                     ).scalar_one_or_none()
         top = self.conn.execute(select(func.max(T_PERSON.c.id))).scalar_one_or_none()
         return version or "", int(top or 0)
+
+    def texts_mentioning(self, words: Sequence[str], since: datetime, until: datetime) -> list[tuple[int, str]]:
+        """(person, clean text) of inbound messages sent in [since, until] by persons not in the register
+        whose text holds every one of ``words``: a superset (case folded; a letter outside ASCII matches
+        any run of characters), which the matcher narrows down."""
+        if not words:
+            return []
+        pats = [_like_pattern(w) for w in words]
+        out = [(int(pid), body) for pid, body in self.conn.execute(
+            select(T_MSG.c.person_id, T_MSG.c.clean_body)
+            .join(T_PERSON, T_PERSON.c.id == T_MSG.c.person_id)
+            .where(T_MSG.c.direction == "in", T_MSG.c.sent_at >= utc(since), T_MSG.c.sent_at <= utc(until),
+                   T_PERSON.c.in_register.is_(False), *(T_MSG.c.clean_body.ilike(p, escape="\\") for p in pats)))]
+        for pid, pending in self.pending.items():  # this batch's own messages are not inserted yet
+            out.extend((pid, c.clean_body) for c in pending if c.direction == Direction.IN
+                       and since <= c.sent_at <= until and pid > 0 and not self.registered(pid))
+        return out
 
     def thread_of_message(self, key: str) -> int | None:
         if key in self.key_thread:

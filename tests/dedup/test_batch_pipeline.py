@@ -17,14 +17,15 @@ from click.testing import CliRunner
 import dedup.pipeline as pipeline
 from dedup.batch import HISTORY, MemoryContext, group_messages
 from dedup.embed import HashingEmbedder
-from dedup.matcher import InquiryMatcher, NameIndex
+from dedup.matcher import InquiryMatcher, MentionIndex, NameIndex, name_pairs
 from dedup.models import ModelSpec
+from dedup.partition import Linker
 from dedup.pipeline import RunOptions, run_dedup
 from dedup.report import SummaryBuilder, render_html
 from dedup.train import LabelledSet
 from dedup.vector_cache import CachedEmbedder, VectorStore, vector_dir
 from inbox.cli import cli
-from inbox.domain import Channel, Direction
+from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.matching import CandidateMessage
 from inbox.synth import generate
 
@@ -152,6 +153,40 @@ def test_name_index_grown_one_name_at_a_time_finds_what_the_rule_says() -> None:
         assert grown.find(text) == at_once.find(text) == rule(text), text
         found += bool(rule(text))
     assert found > 50
+
+
+def test_mention_index_finds_signed_names_inside_the_window_only() -> None:
+    t0 = datetime(2026, 10, 5, 10, tzinfo=UTC)
+    idx = MentionIndex()
+    idx.add(7, t0, "Hei. Bjørn Anders Ødegård her, fnr 03836004972. Har fått ny konto.")
+    idx.add(8, t0 + timedelta(days=1), "hei nav, gunnar myrvold her")  # not capitalised: not a written name
+    assert ("bjorn", "odegard") in name_pairs("Mvh Bjørn Anders Ødegård")
+    assert idx.find("Bjørn Ødegård", t0, t0 + timedelta(days=2)) == {7}
+    assert idx.find("BJØRN A. ØDEGÅRD", t0, t0) == {7}  # case, diacritics and a middle initial
+    assert idx.find("Bjørn", t0, t0) == set()  # one word is not a full name
+    assert idx.find("Gunnar Myrvold", t0, t0 + timedelta(days=2)) == set()
+    assert idx.find("Bjørn Ødegård", t0 + timedelta(hours=1), t0 + timedelta(days=2)) == set()  # outside
+    idx.evict(t0 + timedelta(hours=1))
+    assert idx.find("Bjørn Ødegård", t0, t0 + timedelta(days=2)) == set() and len(idx) == 0
+
+
+def test_linker_keeps_a_display_name_with_the_unknown_number_that_signed_it() -> None:
+    t0 = datetime(2026, 10, 5, 10, tzinfo=UTC)
+
+    def msg(channel: Channel, key: str, sender: str, hours: float, body: str, name: str = "") -> IncomingMessage:
+        return IncomingMessage(channel=channel, provider_key=key, direction=Direction.IN,
+                               sent_at=t0 + timedelta(hours=hours), body=body, raw="", sender=sender,
+                               recipient="nav", sender_name=name)
+
+    linker = Linker()
+    signed = msg(Channel.SMS, "SM1", "+4795862440", 0, "Gunnar Myrvold her. Ny konto 1254.15.90836.")
+    other = msg(Channel.SMS, "SM2", "+4790000001", 1, "Kari Nilsen her. Når kommer bostøtten?")
+    mail = msg(Channel.EMAIL, "<b@x>", "gm@example.org", 20, "Har byttet bank.", name="Gunnar Myrvold")
+    for m in (signed, other, mail):
+        linker.add(m, m.body)
+    part = linker.partition(3)
+    assert part.parts == 2
+    assert part.shard_of_message[0] == part.shard_of_message[2] != part.shard_of_message[1]
 
 
 def test_vector_cache_is_keyed_by_model_and_text(tmp_path: Path) -> None:

@@ -188,3 +188,43 @@ def test_the_name_index_lives_across_batches_and_follows_the_register(
     t = threads_of(store)
     assert t["sms:SM9"] == t["sms:SM8"]  # the register's new name was found: the import rebuilt the index
     assert len(full_reads) == 2
+
+
+@pytest.mark.parametrize("one_batch", [False, True])
+def test_an_unknown_address_joins_the_unknown_number_that_signed_with_its_name(
+        db_url: str, tmp_path: Path, embedder: Any, one_batch: bool) -> None:
+    """Neither writer is registered and no ID number is known: the email's display name is the name an
+    SMS from another unknown number was signed with ("Bjørn Ødegård her"), so the two are compared."""
+    store = Store.open(db_url)
+    matcher = InquiryMatcher(embedder)
+    first = sms("SM1", "+4795862440", 0, "Hei. Bjørn Ødegård her. Har fått ny konto i banken og vil ha "
+                "dagpengene dit fra neste utbetaling. Kontonr 1254.15.90836.")
+    other = sms("SM2", "+4790000001", 1, "Hei, Kari Nilsen her. Når kommer svaret på søknaden om bostøtte?")
+    later = mail("<b@x>", "bjorn.o@example.org", 30, "Hei NAV. Skrev sms i går om at jeg har byttet bank. "
+                 "Nytt kontonummer er 1254.15.90836, dagpengene må gå dit.", name="Bjørn Ødegård")
+    stranger = mail("<c@x>", "kari.n@example.org", 31, "Hei, jeg har byttet bank. Nytt kontonummer er "
+                    "1254.15.90837, dagpengene må gå dit.", name="Kari Nilsson")
+    if one_batch:
+        store.ingest([first, other, later, stranger], matcher=matcher)
+    else:
+        for m in (first, other, later, stranger):
+            store.ingest([m], matcher=matcher)
+    t = threads_of(store)
+    assert t["email:<b@x>"] == t["sms:SM1"]
+    assert len({t["sms:SM1"], t["sms:SM2"], t["email:<c@x>"]}) == 3  # another name: nothing to compare with
+    if not one_batch:  # (in one batch the email's person, named by its header, exists before the SMS is matched)
+        joined = [r for r in store.match_reasons(t["sms:SM1"]).values()
+                  if r.get("evidence", {}).get("matched") == "sms:SM1"]
+        assert joined and joined[0]["evidence"]["identity"] == "display name written in an earlier message"
+    store.close()
+
+
+def test_a_signed_name_counts_only_inside_the_window(seeded: tuple[Store, InquiryMatcher]) -> None:
+    store, matcher = seeded
+    store.ingest([sms("SM1", "+4795862440", 0, "Gunnar Myrvold her. Har fått ny konto, kontonr 1254.15.90836.")],
+                 matcher=matcher)
+    late = matcher.config.window.total_seconds() / 3600 + 24
+    store.ingest([mail("<b@x>", "gm@example.org", late, "Har byttet bank, nytt kontonummer 1254.15.90836.",
+                       name="Gunnar Myrvold")], matcher=matcher)
+    t = threads_of(store)
+    assert t["email:<b@x>"] != t["sms:SM1"]
