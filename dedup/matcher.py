@@ -4,8 +4,9 @@ For each new inbound message:
 
 1. Channel structure first: an email reply or a message in the same dialogue thread joins that thread.
 2. Who wrote it: the registered sender, or — when the address is unknown — a national ID number or a
-   registered person's full name written in the text. Two different registered persons are never
-   merged automatically.
+   known person's full name written in the text, or an unknown sender of the window who signed a
+   message with this sender's display name (:class:`MentionIndex`). Two different registered persons
+   are never merged automatically.
 3. Candidates: that person's inbound messages in the time window (block by person and time; never a
    scan of all messages).
 4. Each candidate pair is scored by :class:`dedup.scorer.Scorer` from cosine similarity of the

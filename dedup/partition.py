@@ -2,7 +2,8 @@
 
 The matcher only ever compares a message with the history of the persons it names: the sender's
 resolved person, a registered person whose national ID number or full name is written in the message
-(when the sender is not registered), and the thread an email reply or a dialogue message belongs to.
+(when the sender is not registered), an unknown sender who signed an earlier message with the sender's
+display name, and the thread an email reply or a dialogue message belongs to.
 :class:`Linker` walks all messages once, in time order, resolving persons exactly as
 :class:`~dedup.batch.MemoryContext` does, and joins (union-find) each message with every person it could
 reach that way; a slight superset is harmless. The connected parts never look at each other, so each
