@@ -18,6 +18,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from dedup.normalise import fold
 from inbox.text import is_content_free
@@ -105,8 +106,72 @@ _NUMBER = re.compile(
 _MONTHS = ("jan", "feb", "mar", "apr", "mai", "may", "jun", "jul", "aug", "sep", "okt", "oct", "nov", "des", "dec")
 
 
+# -- a fast, exact pre-check for the topic patterns ----------------------------------------------------
+# Searching 27 case-insensitive patterns is most of the matcher's time. Every match of a topic's pattern
+# starts with one of a few literal strings, so a topic whose strings are all missing from the lower-cased
+# text cannot match and its pattern is not searched. Only characters whose case-insensitive matches are
+# exactly what ``str.lower`` gives are used (not "i" and "s", which also match "ı" and "ſ", nor the
+# Cyrillic letters with old variant forms); a pattern whose branches do not all start with such a literal
+# is always searched. tests/dedup/test_features.py checks both claims against every Unicode character.
+_SAFE = frozenset("abcdefghjklmnopqrtuvwxyz0123456789 !\"#$%&'()*+,-./:;<=>?@[]^_`{|}~"
+                  "åæøłśабгезийклмнпрухчшюії")
+
+
+def _prefixes(items: Any) -> set[str] | None:
+    """Literal strings one of which starts every match of the parsed sequence ``items``; None: unknown."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    run = ""
+    for op, av in items:
+        if op is c.AT and not run:  # \b, ^ before the first literal
+            continue
+        if op is c.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            break
+        if op is c.SUBPATTERN:
+            return _prefixes(av[-1])
+        if op is c.BRANCH:
+            found: set[str] = set()
+            for branch in av[1]:
+                sub = _prefixes(branch)
+                if sub is None:
+                    return None
+                found |= sub
+            return found
+        return None
+    return {run} if run else None
+
+
+def _anchors(rx: re.Pattern[str]) -> tuple[str, ...] | None:
+    """For each literal prefix of ``rx``, its longest run of safe characters, lower-cased; None when some
+    match of ``rx`` might contain none of them (the pattern is then always searched)."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        prefixes = _prefixes(_parser.parse(rx.pattern, rx.flags))
+    except (ImportError, AttributeError):  # another Python's internals: no pre-check, same results
+        return None
+    if not prefixes:
+        return None
+    out: set[str] = set()
+    for prefix in prefixes:
+        runs = [r for r in re.split(r"[^" + re.escape("".join(sorted(_SAFE))) + "]+", prefix.lower()) if r]
+        if not runs:
+            return None
+        out.add(max(runs, key=len))
+    return tuple(sorted(out))
+
+
+_TOPIC_ANCHORS: dict[str, tuple[str, ...] | None] = {name: _anchors(rx) for name, rx in TOPICS.items()}
+
+
 def topics(text: str) -> frozenset[str]:
-    return frozenset(name for name, rx in TOPICS.items() if rx.search(text))
+    low = text.lower()
+    return frozenset(name for name, rx in TOPICS.items()
+                     if ((anchors := _TOPIC_ANCHORS[name]) is None or any(a in low for a in anchors))
+                     and rx.search(text))
 
 
 def specifics(text: str) -> frozenset[str]:

@@ -18,6 +18,7 @@ For each new inbound message:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections import OrderedDict, deque
@@ -43,6 +44,8 @@ CONTENT_FREE_WINDOW = timedelta(days=3)
 ANSWERED_LOOKBACK = timedelta(days=60)
 #: How far back an office message looks for the inquiry it answers.
 OFFICE_REPLY_LOOKBACK = timedelta(days=30)
+#: Texts whose :class:`~dedup.features.Signals` the matcher keeps (first in, first out).
+SIGNAL_CACHE = 50_000
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,7 @@ class InquiryMatcher:
         self._names: NameIndex | None = None
         self._names_key: tuple[Any, ...] | None = None  # which context and names the index was built from
         self._names_top = 0  # highest person id the index has seen
+        self._signal_cache: dict[str, Signals] = {}
 
     @property
     def lookback(self) -> timedelta:
@@ -231,7 +235,7 @@ class InquiryMatcher:
         if msg.direction == Direction.OUT:
             return structural_decision(msg, ctx) or self._office_reply(msg, person_id, ctx)
         norm = self._norm(msg.channel, clean_body)
-        sig = Signals.of(norm.text, msg.channel.value, msg.sent_at)
+        sig = self._signals(norm.text, msg.channel.value, msg.sent_at)
         found = structural_decision(msg, ctx)
         excluded: int | None = None
         conversation: int | None = None
@@ -274,7 +278,7 @@ class InquiryMatcher:
             cos = float(np.dot(vec, self.vectors.get(cn.text)))
             answered = any(o.thread_id == c.thread_id and o.direction == Direction.OUT
                            and c.sent_at < o.sent_at < msg.sent_at for o in history)
-            ev = pair_features(sig, Signals.of(cn.text, c.channel.value, c.sent_at), cos,
+            ev = pair_features(sig, self._signals(cn.text, c.channel.value, c.sent_at), cos,
                                identity_via_text=c.person_id in via_text or c.person_id != person_id,
                                answered_between=answered, latest_thread=c.thread_id == latest_thread,
                                same_conversation=c.thread_id == conversation)
@@ -297,6 +301,19 @@ class InquiryMatcher:
         return MatchDecision(tid, prob, _reason(ev.values, identity), evidence, effective)
 
     # helpers --------------------------------------------------------------------------------------
+    def _signals(self, text: str, channel: str, sent_at: datetime) -> Signals:
+        """:meth:`Signals.of`, its text-derived part kept for the texts seen last: a message is read again
+        each time it is a candidate, and the topic patterns are the matcher's main cost."""
+        known = self._signal_cache.get(text)
+        if known is None:
+            known = self._signal_cache[text] = Signals.of(text, channel, sent_at)
+            if len(self._signal_cache) > SIGNAL_CACHE:
+                del self._signal_cache[next(iter(self._signal_cache))]
+            return known
+        if known.channel == channel and known.sent_at == sent_at:
+            return known
+        return dataclasses.replace(known, channel=channel, sent_at=sent_at)
+
     def _norm(self, channel: Channel, text: str) -> Any:
         return normalise(text, already_clean=True, email=channel == Channel.EMAIL)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -101,3 +103,42 @@ def test_pair_features_reflect_the_evidence() -> None:
     ev2 = pair_features(other, old, 0.8, identity_via_text=False, answered_between=True).values
     assert ev2["topic_conflict"] == 1.0
     assert ev2["answered_between"] == 1.0
+
+
+def test_safe_characters_match_case_insensitively_exactly_what_lower_gives() -> None:
+    """The topic pre-check's premise, for every Unicode character: a pattern letter from ``_SAFE``
+    matches a character (ignoring case) exactly when that character's ``lower()`` contains it."""
+    import sys
+
+    from dedup.features import _SAFE
+
+    everything = "".join(chr(cp) for cp in range(sys.maxunicode + 1) if not 0xD800 <= cp <= 0xDFFF)
+    lowered = [c.lower() for c in everything]
+    for x in sorted(_SAFE):
+        matched = {m.start() for m in re.finditer(re.escape(x), everything, re.IGNORECASE | re.UNICODE)}
+        assert matched == {i for i, low in enumerate(lowered) if x in low}, x
+    unsafe = {m.start() for m in re.finditer("i", everything, re.IGNORECASE)}
+    assert unsafe != {i for i, low in enumerate(lowered) if "i" in low}  # why "i" is left out ("ı")
+
+
+def test_topic_pre_check_gives_what_searching_every_pattern_gives(dev_dir: Any) -> None:
+    import random
+
+    from dedup.features import _TOPIC_ANCHORS, TOPICS, topics
+    from dedup.train import LabelledSet
+
+    assert all(a is not None for a in _TOPIC_ANCHORS.values())  # every topic gets the pre-check here
+    texts = [m.body for m in LabelledSet(dev_dir).messages()]
+    # and texts built to catch a pattern's every branch: its own literal words, in odd cases and letters
+    rng = random.Random(5)
+    words = sorted({w for rx in TOPICS.values() for w in re.findall(r"[^\W\d_]{2,}", rx.pattern)})
+    for _ in range(3000):
+        picked = [rng.choice(words) for _ in range(rng.randint(1, 6))]
+        variant = [w.upper() if rng.random() < 0.3 else w.title() if rng.random() < 0.3 else w for w in picked]
+        texts.append(" ".join(variant).replace("i", rng.choice("iıI")).replace("s", rng.choice("sſS")))
+    hits = 0
+    for text in texts:
+        reference = frozenset(name for name, rx in TOPICS.items() if rx.search(text))
+        assert topics(text) == reference, text
+        hits += bool(reference)
+    assert hits > 2000
