@@ -46,6 +46,8 @@ ANSWERED_LOOKBACK = timedelta(days=60)
 OFFICE_REPLY_LOOKBACK = timedelta(days=30)
 #: Texts whose :class:`~dedup.features.Signals` the matcher keeps (first in, first out).
 SIGNAL_CACHE = 50_000
+#: Names held in a store context's :class:`MentionIndex` before it is read afresh from the window.
+MENTION_INDEX_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -148,24 +150,6 @@ def name_key(name: str) -> tuple[str, str] | None:
 _WORD = re.compile(r"\w+")
 
 
-def persons_mentioning(ctx: MatchContext, name: str, since: datetime, until: datetime) -> set[int]:
-    """Persons not in the register who wrote the full name ``name`` in a message sent in [since, until].
-
-    A context answers with its own :class:`MentionIndex` (``persons_mentioning``, the batch driver's) or
-    with candidate texts (``texts_mentioning``, the store's: a database query) narrowed down here.
-    """
-    own = getattr(ctx, "persons_mentioning", None)
-    if callable(own):
-        found: set[int] = own(name, since, until)
-        return found
-    texts = getattr(ctx, "texts_mentioning", None)
-    key = name_key(name)
-    if key is None or not callable(texts):
-        return set()
-    words = [t for t in _WORD.findall(name) if not t.isdigit()]
-    return {pid for pid, text in texts([words[0], words[-1]], since, until) if key in name_pairs(text)}
-
-
 class MentionIndex:
     """Full names written in recent messages of unknown senders: which persons wrote a given name.
 
@@ -219,6 +203,10 @@ class InquiryMatcher:
         self._names_key: tuple[Any, ...] | None = None  # which context and names the index was built from
         self._names_top = 0  # highest person id the index has seen
         self._signal_cache: dict[str, Signals] = {}
+        self._mentions: MentionIndex | None = None  # names signed by unknown writers, for a store context
+        self._mentions_source: Any = None
+        self._mentions_top = 0  # highest message id indexed
+        self._mentions_from: datetime | None = None  # earliest sent time indexed
 
     @property
     def lookback(self) -> timedelta:
@@ -360,7 +348,7 @@ class InquiryMatcher:
                 how = "name in the text" if via else ""
             if not via and sender_name:
                 # Nobody by that name: did an unknown sender of the window sign a message with it?
-                via = {p for p in persons_mentioning(ctx, sender_name, *window) if p != person_id}
+                via = {p for p in self._mentioning(ctx, sender_name, *window) if p != person_id}
                 how = "display name written in an earlier message" if via else ""
         if len(via) > 1:  # two registered persons named: ambiguous, never guess
             via = set()
@@ -398,9 +386,48 @@ class InquiryMatcher:
             self._names, self._names_key = NameIndex(names), ("context", id(ctx), len(names))
         return self._names
 
+    def _mentioning(self, ctx: MatchContext, name: str, since: datetime, until: datetime) -> set[int]:
+        """Persons not in the register who wrote the full name ``name`` in a message sent in [since, until].
+
+        A context with its own :class:`MentionIndex` (``persons_mentioning``: the batch driver's) answers
+        itself. A store context gives rows (``unknown_inbound``): the window once, then only the messages
+        stored since, into an index kept here across batches; the batch's own messages are checked as
+        they are.
+        """
+        own = getattr(ctx, "persons_mentioning", None)
+        if callable(own):
+            found: set[int] = own(name, since, until)
+            return found
+        rows = getattr(ctx, "unknown_inbound", None)
+        key = name_key(name)
+        if key is None or not callable(rows):
+            return set()
+        source = getattr(ctx, "database", None)
+        if (self._mentions is None or self._mentions_source != source
+                or len(self._mentions) > MENTION_INDEX_LIMIT):
+            self._mentions, self._mentions_source, self._mentions_top, self._mentions_from = (
+                MentionIndex(), source, 0, None)
+        if self._mentions_from is None:
+            fetched = rows(0, since)
+            self._mentions_from = since
+        else:
+            fetched = rows(self._mentions_top, self._mentions_from)
+            if since < self._mentions_from:  # an older message than any before: read the earlier days too
+                fetched += [r for r in rows(0, since, self._mentions_from) if r[0]]
+                self._mentions_from = since
+        found = set()
+        for mid, pid, sent, text in fetched:
+            if mid:
+                self._mentions.add(pid, sent, text)
+                self._mentions_top = max(self._mentions_top, mid)
+            elif since <= sent <= until and key in name_pairs(text):
+                found.add(pid)
+        return found | self._mentions.find(name, since, until)
+
     def forget(self) -> None:
         """Drop what was learnt from a store transaction that did not commit (its person ids may be reused)."""
         self._names, self._names_key, self._names_top = None, None, 0
+        self._mentions = None
 
 
 def _reason(v: dict[str, float], identity: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -117,13 +116,6 @@ def _chunks(seq: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
         yield seq[i : i + n]
 
 
-def _like_pattern(word: str) -> str:
-    """An ILIKE pattern finding ``word`` anywhere: LIKE's own wildcards escaped, and any run of letters
-    outside ASCII (which SQLite does not case-fold) matching any run of characters."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return "%" + re.sub(r"[^\x00-\x7f]+", "%", escaped) + "%"
-
-
 def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]], index: list[str]) -> None:
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
     if not rows:
@@ -144,6 +136,7 @@ class _BatchContext:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.database = conn.engine.url.render_as_string(hide_password=True)  # which store a matcher's indexes are of
         self.key_thread: dict[str, int] = {}
         self.conv_thread: dict[tuple[str, str], int] = {}
         self.pending: dict[int, list[CandidateMessage]] = {}  # person → this batch's messages
@@ -216,21 +209,28 @@ class _BatchContext:
         top = self.conn.execute(select(func.max(T_PERSON.c.id))).scalar_one_or_none()
         return version or "", int(top or 0)
 
-    def texts_mentioning(self, words: Sequence[str], since: datetime, until: datetime) -> list[tuple[int, str]]:
-        """(person, clean text) of inbound messages sent in [since, until] by persons not in the register
-        whose text holds every one of ``words``: a superset (case folded; a letter outside ASCII matches
-        any run of characters), which the matcher narrows down."""
-        if not words:
-            return []
-        pats = [_like_pattern(w) for w in words]
-        out = [(int(pid), body) for pid, body in self.conn.execute(
-            select(T_MSG.c.person_id, T_MSG.c.clean_body)
-            .join(T_PERSON, T_PERSON.c.id == T_MSG.c.person_id)
-            .where(T_MSG.c.direction == "in", T_MSG.c.sent_at >= utc(since), T_MSG.c.sent_at <= utc(until),
-                   T_PERSON.c.in_register.is_(False), *(T_MSG.c.clean_body.ilike(p, escape="\\") for p in pats)))]
-        for pid, pending in self.pending.items():  # this batch's own messages are not inserted yet
-            out.extend((pid, c.clean_body) for c in pending if c.direction == Direction.IN
-                       and since <= c.sent_at <= until and pid > 0 and not self.registered(pid))
+    def unknown_inbound(self, after_id: int, since: datetime, until: datetime | None = None
+                        ) -> list[tuple[int, int, datetime, str]]:
+        """(message id, person, sent time, clean text) of inbound messages from persons not in the register:
+        those stored with an id above ``after_id`` sent from ``since`` (up to ``until``), and this batch's
+        own, not inserted yet (id 0). A matcher keeps an index of the names written in them and asks
+        only for what is new, so the window is read from the database once, not per message."""
+        cols = (T_MSG.c.id, T_MSG.c.person_id, T_MSG.c.sent_at, T_MSG.c.clean_body)
+        if after_id:  # the few rows stored since, by primary key; the rest is filtered here
+            rows = [r for r in self.conn.execute(select(*cols).where(T_MSG.c.id > after_id, T_MSG.c.direction == "in",
+                                                                      T_MSG.c.person_id.is_not(None)))
+                    if utc(r[2]) >= since and (until is None or utc(r[2]) < until) and not self.registered(r[1])]
+        else:
+            cond = [T_MSG.c.direction == "in", T_MSG.c.sent_at >= utc(since), T_PERSON.c.in_register.is_(False)]
+            if until is not None:
+                cond.append(T_MSG.c.sent_at < utc(until))
+            rows = list(self.conn.execute(select(*cols).join(T_PERSON, T_PERSON.c.id == T_MSG.c.person_id)
+                                          .where(*cond)))
+        out = [(int(mid), int(pid), utc(sent), body) for mid, pid, sent, body in rows]
+        for pid, pending in self.pending.items():
+            out.extend((0, pid, c.sent_at, c.clean_body) for c in pending if c.direction == Direction.IN
+                       and c.sent_at >= since and (until is None or c.sent_at < until)
+                       and pid > 0 and not self.registered(pid))
         return out
 
     def thread_of_message(self, key: str) -> int | None:

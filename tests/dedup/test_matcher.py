@@ -228,3 +228,29 @@ def test_a_signed_name_counts_only_inside_the_window(seeded: tuple[Store, Inquir
                        name="Gunnar Myrvold")], matcher=matcher)
     t = threads_of(store)
     assert t["email:<b@x>"] != t["sms:SM1"]
+
+
+def test_signed_names_are_read_from_the_store_once_then_only_what_is_new(
+        seeded: tuple[Store, InquiryMatcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    from inbox.storage.writer import _BatchContext
+
+    asked: list[int] = []
+    real = _BatchContext.unknown_inbound
+
+    def recording(self: _BatchContext, after_id: int, since: datetime, until: datetime | None = None) -> Any:
+        asked.append(after_id)
+        return real(self, after_id, since, until)
+
+    monkeypatch.setattr(_BatchContext, "unknown_inbound", recording)
+    store, matcher = seeded
+    store.ingest([mail("<z@x>", "x@example.org", 400, "Når kommer bostøtten?", name="Ola Olsen")], matcher=matcher)
+    # an import of older logs after that: the name was signed earlier than anything the index holds
+    store.ingest([sms("SM1", "+4795862440", 0, "Hei. Bjørn Ødegård her. Har fått ny konto i banken og vil ha "
+                      "dagpengene dit fra neste utbetaling. Kontonr 1254.15.90836.")], matcher=matcher)
+    store.ingest([mail("<b@x>", "bjorn.o@example.org", 30, "Skrev sms i går om at jeg har byttet bank. "
+                       "Nytt kontonummer er 1254.15.90836, dagpengene må gå dit.", name="Bjørn Ødegård")],
+                 matcher=matcher)
+    store.ingest([mail("<c@x>", "y@example.org", 401, "Har dere fått søknaden?", name="Per Dahl")], matcher=matcher)
+    t = threads_of(store)
+    assert t["email:<b@x>"] == t["sms:SM1"]  # found by reading days before the index's first window
+    assert asked[0] == 0 and asked[-1] > 0  # the window once, then only messages stored since
