@@ -17,9 +17,10 @@ import heapq
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from dedup.batch import HISTORY, MemoryContext
-from dedup.matcher import MentionIndex
+from dedup.batch import MemoryContext
+from dedup.matcher import DEFAULT_WINDOW, MentionIndex
 from dedup.normalise import normalise
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.storage.writer import person_identity
@@ -72,6 +73,8 @@ class Linker:
     """Resolves persons over all messages in time order and records which messages must stay together."""
 
     ctx: MemoryContext = field(default_factory=lambda: MemoryContext(history=None))
+    #: The matcher's time window (at least): how far back a display name is looked for among signed names.
+    window: timedelta = DEFAULT_WINDOW
     _uf: _UnionFind = field(default_factory=_UnionFind)
     _node: array[int] = field(default_factory=lambda: array("q"))
     _pid: array[int] = field(default_factory=lambda: array("q"))
@@ -113,11 +116,11 @@ class Linker:
             for p in found:
                 uf.union(node, p)
             if msg.sender_name:  # an unknown sender of the window who signed with this display name
-                for writer in self._mentions.find(msg.sender_name, msg.sent_at - HISTORY, msg.sent_at):
+                for writer in self._mentions.find(msg.sender_name, msg.sent_at - self.window, msg.sent_at):
                     uf.union(node, writer)
             self._mentions.add(node, msg.sent_at, clean)
             if len(self._mentions) > self._mentions_evict_at:
-                self._mentions.evict(msg.sent_at - HISTORY)
+                self._mentions.evict(msg.sent_at - self.window)
                 self._mentions_evict_at = 2 * len(self._mentions) + 100_000
         if msg.channel == Channel.EMAIL:
             for ref in (msg.in_reply_to, *msg.references):
