@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from inbox.domain import Channel, IncomingMessage, Quarantined
+from inbox.domain import Attachment, Channel, Direction, Identity, IdentityKind, IncomingMessage, Quarantined
 from inbox.parsers import read_any
 from inbox.parsers.detect import Format, detect_format, expand
 from inbox.parsers.email import MboxSpan, mbox_spans, read_mbox
@@ -21,6 +22,9 @@ from inbox.text import clean_text
 
 Item = IncomingMessage | Quarantined
 PARALLEL_BYTES = 8 * 1024 * 1024  # below this, starting processes costs more than it saves
+#: Ranges per worker a big mbox is cut into: small enough that the last ones finish together.
+_SPANS_PER_WORKER = 6
+Unit = tuple[Path, MboxSpan | None, frozenset[str]]
 
 
 def time_order(items: Iterable[Item]) -> list[Item]:
@@ -39,23 +43,61 @@ def with_clean_body(item: Item) -> Item:
     return dataclasses.replace(item, clean_body=clean_text(item.body, email=item.channel == Channel.EMAIL))
 
 
-def _read_unit(unit: tuple[Path, MboxSpan | None, frozenset[str]]) -> list[Item]:
+def _read_unit(unit: Unit) -> list[Item]:
     path, span, office = unit
     items = read_mbox(path, office_addresses=office, span=span) if span is not None else read_any(
         path, office_addresses=office)
     return [with_clean_body(i) for i in items]
 
+_FIELDS = [f.name for f in dataclasses.fields(IncomingMessage)]
+_CHANNEL, _DIRECTION, _BODY, _IDENTITIES, _ATTACHMENTS, _CLEAN = (
+    _FIELDS.index(name) for name in ("channel", "direction", "body", "identities", "attachments", "clean_body"))
+_CHANNELS = {c.value: c for c in Channel}
+_DIRECTIONS = {d.value: d for d in Direction}
+_KINDS = {k.value: k for k in IdentityKind}
+_SAME_AS_BODY = 0  # in the clean-text slot: the clean text equals the body (a clean text is a str or None)
 
-def _units(files: Sequence[Path], workers: int, office: frozenset[str]
-           ) -> list[tuple[Path, MboxSpan | None, frozenset[str]]]:
-    units: list[tuple[Path, MboxSpan | None, frozenset[str]]] = []
-    for f in files:
-        for p in expand(f):
-            if workers > 1 and p.is_file() and p.stat().st_size > PARALLEL_BYTES and detect_format(p) == Format.MBOX:
-                units.extend((p, span, office) for span in mbox_spans(p, workers * 2))
-            else:
-                units.append((p, None, office))
-    return units
+
+def _pack(m: IncomingMessage) -> tuple[Any, ...]:
+    """A message as plain values (enums by value, nested records as tuples, a clean text equal to the body
+    left out), for sending from a parse process: pickling the frozen dataclasses themselves cost about as
+    much as reading the SMS export, once in the worker and again in the main process."""
+    values: list[Any] = [getattr(m, name) for name in _FIELDS]
+    values[_CHANNEL] = m.channel.value
+    values[_DIRECTION] = m.direction.value
+    values[_IDENTITIES] = tuple((i.kind.value, i.value) for i in m.identities)
+    values[_ATTACHMENTS] = tuple((a.name, a.content_type, a.size) for a in m.attachments)
+    if m.clean_body is not None and m.clean_body == m.body:
+        values[_CLEAN] = _SAME_AS_BODY
+    return tuple(values)
+
+
+def _unpack(values: tuple[Any, ...]) -> IncomingMessage:
+    """The message :func:`_pack` was given (equal to it in every field)."""
+    v = list(values)
+    v[_CHANNEL] = _CHANNELS[v[_CHANNEL]]
+    v[_DIRECTION] = _DIRECTIONS[v[_DIRECTION]]
+    v[_IDENTITIES] = tuple(Identity(_KINDS[k], value) for k, value in v[_IDENTITIES])
+    v[_ATTACHMENTS] = tuple(Attachment(*a) for a in v[_ATTACHMENTS])
+    if v[_CLEAN] is not None and not isinstance(v[_CLEAN], str):
+        v[_CLEAN] = v[_BODY]
+    return IncomingMessage(*v)
+
+
+def _read_packed(unit: Unit) -> tuple[list[tuple[Any, ...]], list[Quarantined]]:
+    """:func:`_read_unit` in a worker: its messages packed (:func:`_pack`), and its quarantined records."""
+    good: list[tuple[Any, ...]] = []
+    bad: list[Quarantined] = []
+    for item in _read_unit(unit):
+        if isinstance(item, Quarantined):
+            bad.append(item)
+        else:
+            good.append(_pack(item))
+    return good, bad
+
+
+def _big_mbox(p: Path, workers: int) -> bool:
+    return workers > 1 and p.is_file() and p.stat().st_size > PARALLEL_BYTES and detect_format(p) == Format.MBOX
 
 
 def read_files(files: Sequence[Path], *, office_addresses: frozenset[str] = frozenset(),
@@ -64,12 +106,29 @@ def read_files(files: Sequence[Path], *, office_addresses: frozenset[str] = froz
 
     ``workers`` processes parse in parallel (default: one per CPU when the input is big).
     """
-    total = sum(p.stat().st_size for f in files for p in expand(f) if p.is_file())
+    paths = [p for f in files for p in expand(f)]
+    total = sum(p.stat().st_size for p in paths if p.is_file())
     if workers is None:
         workers = (os.cpu_count() or 1) if total > PARALLEL_BYTES else 1
-    units = _units(files, workers, office_addresses)
-    if workers <= 1 or len(units) <= 1:
-        return time_order(item for u in units for item in _read_unit(u))
+    office = office_addresses
+    big = {p for p in paths if _big_mbox(p, workers)}
+    cut: dict[Path, list[MboxSpan]] = {}
+    if len(paths) == 1 and big:  # nothing else to read while it is cut
+        cut[paths[0]] = mbox_spans(paths[0], workers * _SPANS_PER_WORKER)
+    if workers <= 1 or not paths or (len(paths) == 1 and len(cut.get(paths[0], ())) <= 1):
+        return time_order(item for p in paths for item in _read_unit((p, None, office)))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        parts = list(pool.map(_read_unit, units, chunksize=1))
-    return time_order(item for part in parts for item in part)
+        # The other files are handed out first, so the workers are busy while the big mboxes are cut.
+        slots: list[list[Future[tuple[list[tuple[Any, ...]], list[Quarantined]]]]] = [
+            [] if p in big else [pool.submit(_read_packed, (p, None, office))] for p in paths]
+        for p, slot in zip(paths, slots, strict=True):
+            if p in big:
+                spans = cut.get(p) or mbox_spans(p, workers * _SPANS_PER_WORKER)
+                slot.extend(pool.submit(_read_packed, (p, span, office)) for span in spans)
+        items: list[Item] = []
+        for slot in slots:  # in the order of a sequential read, so that equal sort keys keep that order
+            for future in slot:
+                good, bad = future.result()
+                items.extend(bad)
+                items.extend(_unpack(v) for v in good)
+    return time_order(items)

@@ -14,9 +14,23 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    String,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from inbox.domain import (
@@ -111,9 +125,126 @@ def person_identity(msg: IncomingMessage) -> list[Identity]:
     return ids
 
 
+_ADDRESS_IDENTITY: dict[tuple[str, str], Identity | None] = {}
+
+
+def _person_identity(msg: IncomingMessage) -> list[Identity]:
+    """:func:`person_identity`, with each address normalised once: the same few addresses write again and
+    again, and normalising one (a phone number above all) cost more than the rest of resolving it."""
+    address = msg.sender if msg.direction == Direction.IN else msg.recipient
+    cache_key = (msg.channel, address)
+    if cache_key in _ADDRESS_IDENTITY:
+        ident = _ADDRESS_IDENTITY[cache_key]
+    else:
+        if len(_ADDRESS_IDENTITY) > 100_000:
+            _ADDRESS_IDENTITY.clear()
+        ident = _ADDRESS_IDENTITY[cache_key] = identity_for_address(msg.channel.value, address)
+    return [*msg.identities, ident] if ident is not None else list(msg.identities)
+
+
 def _chunks(seq: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
+
+
+def _in_chunks(conn: Connection, seq: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    """``seq`` in pieces for :func:`_in`: whole on SQLite (it is one parameter there), else in pieces of a
+    bounded number of parameters."""
+    if conn.dialect.name == "sqlite":
+        return [seq] if seq else []
+    return _chunks(seq)
+
+
+def _in(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values``. On SQLite the values travel as one JSON array read with ``json_each``:
+    SQLAlchemy renders and binds an expanded IN list anew for every execution, which cost more than SQLite's
+    index lookups (the values are strings and integers, which JSON carries unchanged)."""
+    if conn.dialect.name == "sqlite":
+        return column.in_(select(literal_column("value")).select_from(func.json_each(json.dumps(list(values)))))
+    return column.in_(values)
+
+
+_NOTHING = object()  # "no value seen yet" in _insert_rows
+
+#: SQLite's largest rowid: past it SQLite picks ids at random, and only it may say which.
+_MAX_ROWID = 2**63 - 1
+_DRIVER_INSERTS: dict[tuple[str, str, frozenset[str]], tuple[str, Callable[[Any], tuple[Any, ...]],
+                                                           list[tuple[int, Callable[[Any], Any]]]] | None] = {}
+
+
+def _driver_insert(conn: Connection, table: Table, keys: frozenset[str]
+                   ) -> tuple[str, Callable[[Any], tuple[Any, ...]], list[tuple[int, Callable[[Any], Any]]]] | None:
+    """SQLite: the INSERT text for rows with exactly ``keys``, a getter that turns a row into its values in
+    the statement's order, and the bind processors SQLAlchemy would apply (by position); None when
+    SQLAlchemy would add values of its own (a column default not given), which only its path supplies."""
+    cache_key = (conn.dialect.name, table.name, keys)
+    if cache_key not in _DRIVER_INSERTS:
+        compiled = insert(table).compile(dialect=conn.dialect, column_keys=sorted(keys))
+        order = list(compiled.positiontup or ())
+        found = None
+        if compiled.positional and set(order) == keys and len(order) == len(keys):
+            dialect = conn.dialect
+            procs: list[tuple[int, Callable[[Any], Any]]] = [
+                (i, proc) for i, name in enumerate(order)
+                if (proc := dialect.type_descriptor(table.c[name].type).bind_processor(dialect)) is not None]
+            getter: Callable[[Any], tuple[Any, ...]] = (
+                itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],)))
+            found = (str(compiled), getter, procs)
+        _DRIVER_INSERTS[cache_key] = found
+    return _DRIVER_INSERTS[cache_key]
+
+
+def _insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT many rows (all with the same keys).
+
+    On SQLite the values go straight to the driver's ``executemany``: SQLAlchemy's own executemany builds
+    and bind-processes a parameter set per row, which cost more than SQLite's work of storing it (a bulk
+    import spent about 3 of its 19 seconds there). Each value still goes through the very bind processor
+    SQLAlchemy would use, so what is stored (e.g. the text form of a datetime) stays the same.
+    """
+    if not rows:
+        return
+    fast = _driver_insert(conn, table, frozenset(rows[0])) if conn.dialect.name == "sqlite" else None
+    if fast is None:
+        conn.execute(insert(table), list(rows))
+        return
+    sql, getter, procs = fast
+    values: list[Any] = [getter(r) for r in rows]
+    if procs:
+        # A value that is the very object the row before had in that column (the batch's one receive time,
+        # False) is converted once: the processors are pure functions of their value.
+        seen: list[Any] = [_NOTHING] * len(procs)
+        made: list[Any] = [None] * len(procs)
+        for n, v in enumerate(values):
+            v = list(v)
+            for k, (i, proc) in enumerate(procs):
+                x = v[i]
+                if x is not seen[k]:
+                    seen[k], made[k] = x, proc(x)
+                v[i] = made[k]
+            values[n] = tuple(v)
+    conn.exec_driver_sql(sql, values)
+
+
+def _insert_returning_ids(conn: Connection, table: Table, stmt: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT rows and return their new ids, in the rows' order.
+
+    SQLite cannot promise the order of a multi-row INSERT … RETURNING, so SQLAlchemy sends such rows one
+    statement each (80,000 statements for a bulk import). Instead the first row is inserted alone, which
+    takes the write lock and gives its id; when no id above it exists, SQLite would give the following rows
+    the next ids in turn (its rowid is the largest plus one), so they are inserted together with those ids.
+    """
+    if conn.dialect.name != "sqlite" or len(rows) < 2:
+        return [int(r[0]) for r in conn.execute(stmt, rows)] if rows else []
+    first = int(conn.execute(stmt, rows[0]).scalar_one())
+    top = conn.execute(select(func.max(table.c.id))).scalar_one()
+    if top != first or first + len(rows) > _MAX_ROWID or "id" in rows[0]:
+        return [first, *(int(r[0]) for r in conn.execute(stmt, rows[1:]))]
+    ids = list(range(first, first + len(rows)))
+    for row, new_id in zip(rows[1:], ids[1:], strict=True):
+        row["id"] = new_id  # the caller's rows are built for this insert only
+    _insert_rows(conn, table, rows[1:])
+    return ids
 
 
 def _insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]], index: list[str]) -> None:
@@ -145,7 +276,8 @@ class _BatchContext:
         self._registered: dict[int, bool] = {}
         self._no_conv: set[tuple[str, str]] = set()  # prefetched: not stored before this batch
         self._no_key: set[str] = set()
-        self._recent: dict[int, list[CandidateMessage]] = {}  # prefetched stored messages per person
+        self._recent_rows: dict[int, list[Row[Any]]] = {}  # prefetched stored messages per person, as read
+        self._recent: dict[int, list[CandidateMessage]] = {}  # … and as candidates, once asked for
         self._recent_window: tuple[datetime, datetime] | None = None
 
     def prefetch(self, msgs: Sequence[IncomingMessage]) -> None:
@@ -258,35 +390,33 @@ class _BatchContext:
         """Read the stored messages of many persons between ``since`` and ``until`` in a few queries, so
         :meth:`recent_messages` answers from memory for any window inside that one."""
         wanted = sorted(set(person_ids))
-        cached: dict[int, list[CandidateMessage]] = {pid: [] for pid in wanted}
-        for chunk in _chunks(wanted):
-            for c in self._candidates(T_MSG.c.person_id.in_(chunk), since, until):
-                cached[c.person_id or 0].append(c)
-        self._recent, self._recent_window = cached, (since, until)
+        rows: dict[int, list[Row[Any]]] = {pid: [] for pid in wanted}
+        for chunk in _in_chunks(self.conn, wanted):
+            for r in self.conn.execute(_candidate_query(_in(self.conn, T_MSG.c.person_id, chunk), since, until)).all():
+                rows[r[2] or 0].append(r)
+        # Rows become CandidateMessages (and their send times datetimes) only for the persons a matcher asks
+        # about: the structural matcher asks for few (an outbound SMS's person), and building them all was
+        # a sixth of a bulk import.
+        self._recent_rows, self._recent, self._recent_window = rows, {}, (since, until)
 
     def _candidates(self, who: Any, since: datetime, until: datetime) -> list[CandidateMessage]:
-        rows = self.conn.execute(
-            select(
-                T_MSG.c.id, T_MSG.c.thread_id, T_MSG.c.person_id, T_MSG.c.channel, T_MSG.c.provider_key,
-                T_MSG.c.direction, T_MSG.c.sent_at, T_MSG.c.subject, T_MSG.c.clean_body, T_THREAD.c.state,
-            )
-            .join(T_THREAD, T_THREAD.c.id == T_MSG.c.thread_id)
-            .where(who, T_MSG.c.sent_at >= utc(since), T_MSG.c.sent_at <= utc(until))
-            .order_by(T_MSG.c.sent_at, T_MSG.c.id)
-        ).mappings()
-        return [
-            CandidateMessage(
-                message_id=r["id"], thread_id=r["thread_id"], person_id=r["person_id"],
-                key=f"{r['channel']}:{r['provider_key']}", channel=Channel(r["channel"]),
-                direction=Direction(r["direction"]), sent_at=utc(r["sent_at"]), subject=r["subject"],
-                clean_body=r["clean_body"], thread_state=r["state"],
-            )
-            for r in rows
-        ]
+        to_time = self._to_time()
+        return [_candidate(r, to_time) for r in self.conn.execute(_candidate_query(who, since, until))]
+
+    def _to_time(self) -> Callable[[Any], Any]:
+        """What SQLAlchemy would make of a stored send time read raw (SQLite: text → datetime)."""
+        dialect = self.conn.dialect
+        if dialect.name not in _TO_TIME:
+            _TO_TIME[dialect.name] = (
+                dialect.type_descriptor(T_MSG.c.sent_at.type).result_processor(dialect, None) or _same)
+        return _TO_TIME[dialect.name]
 
     def recent_messages(self, person_id: int, since: datetime, until: datetime) -> list[CandidateMessage]:
         window = self._recent_window
-        if window is not None and person_id in self._recent and window[0] <= since and until <= window[1]:
+        if window is not None and person_id in self._recent_rows and window[0] <= since and until <= window[1]:
+            if person_id not in self._recent:
+                to_time = self._to_time()
+                self._recent[person_id] = [_candidate(r, to_time) for r in self._recent_rows[person_id]]
             stored = [c for c in self._recent[person_id] if since <= c.sent_at <= until]
         else:
             stored = self._candidates(T_MSG.c.person_id == person_id, since, until)
@@ -296,6 +426,38 @@ class _BatchContext:
         out.extend(m for m in self.pending.get(person_id, []) if since <= m.sent_at <= until)
         out.sort(key=lambda m: (m.sent_at, m.message_id))
         return out
+
+
+def _candidate_query(who: Any, since: datetime, until: datetime) -> Any:
+    """Stored messages (with their thread's state) matching ``who``, sent in [since, until], oldest first."""
+    return (
+        select(
+            T_MSG.c.id, T_MSG.c.thread_id, T_MSG.c.person_id, T_MSG.c.channel, T_MSG.c.provider_key,
+            # The send time as the driver gives it, converted by _to_time for the candidates asked for only.
+            T_MSG.c.direction, type_coerce(T_MSG.c.sent_at, String()), T_MSG.c.subject, T_MSG.c.clean_body,
+            T_THREAD.c.state,
+        )
+        .join(T_THREAD, T_THREAD.c.id == T_MSG.c.thread_id)
+        .where(who, T_MSG.c.sent_at >= utc(since), T_MSG.c.sent_at <= utc(until))
+        .order_by(T_MSG.c.sent_at, T_MSG.c.id)
+    )
+
+
+_TO_TIME: dict[str, Callable[[Any], Any]] = {}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _candidate(r: Row[Any], to_time: Callable[[Any], Any]) -> CandidateMessage:
+    """A row of :func:`_candidate_query` as the matcher sees it (``to_time``: see ``_to_time``)."""
+    mid, tid, pid, channel, pkey, direction, sent, subject, clean, state = tuple(r)
+    return CandidateMessage(
+        message_id=mid, thread_id=tid, person_id=pid, key=f"{channel}:{pkey}", channel=Channel(channel),
+        direction=Direction(direction), sent_at=utc(to_time(sent)), subject=subject, clean_body=clean,
+        thread_state=state,
+    )
 
 
 class MessageWriter:
@@ -331,38 +493,40 @@ class MessageWriter:
     def _resolve_persons(self, msgs: Sequence[tuple[str, IncomingMessage]]) -> dict[str, int | None]:
         """Map each message key to a person id, creating persons for unknown addresses."""
         wanted: dict[tuple[str, str], None] = {}
-        per_msg: dict[str, list[Identity]] = {}
+        per_msg: dict[str, tuple[list[Identity], list[tuple[str, str]]]] = {}
         for key, m in msgs:
-            ids = person_identity(m)
-            per_msg[key] = ids
-            for i in ids:
-                wanted[(i.kind.value, i.value)] = None
+            ids = _person_identity(m)
+            pairs = [(i.kind.value, i.value) for i in ids]  # (kind, value) worked out once per identity
+            per_msg[key] = (ids, pairs)
+            for pair in pairs:
+                wanted[pair] = None
         known: dict[tuple[str, str], int] = {}
         for kind in {k for k, _ in wanted}:
             values = [v for k, v in wanted if k == kind]
-            for chunk in _chunks(values):
+            for chunk in _in_chunks(self.conn, values):
                 for pid, value in self.conn.execute(
                     select(T_IDENT.c.person_id, T_IDENT.c.value).where(
-                        T_IDENT.c.kind == kind, T_IDENT.c.value.in_(chunk))
+                        T_IDENT.c.kind == kind, _in(self.conn, T_IDENT.c.value, chunk))
                 ):
                     known[(kind, value)] = pid
         out: dict[str, int | None] = {}
         new_people: list[dict[str, Any]] = []  # inserted together; until then their ids are -1, -2, …
         new_idents: list[tuple[int, Identity]] = []
         for key, m in msgs:
-            ids = per_msg[key]
-            pid = next((known[(i.kind.value, i.value)] for i in ids if (i.kind.value, i.value) in known), None)
+            ids, pairs = per_msg[key]
+            pid = next((known[pair] for pair in pairs if pair in known), None)
             if pid is None and ids:
                 new_people.append(self._person_row(m, ids))
                 pid = -len(new_people)
             if pid is not None:
-                for i in ids:
-                    if (i.kind.value, i.value) not in known:
-                        known[(i.kind.value, i.value)] = pid
+                for i, pair in zip(ids, pairs, strict=True):
+                    if pair not in known:
+                        known[pair] = pid
                         new_idents.append((pid, i))
             out[key] = pid
         if new_people:
-            real = {-(n + 1): int(r[0]) for n, r in enumerate(self.conn.execute(_INSERT_PERSONS, new_people))}
+            person_ids = _insert_returning_ids(self.conn, T_PERSON, _INSERT_PERSONS, new_people)
+            real = {-(n + 1): pid for n, pid in enumerate(person_ids)}
             out = {k: real.get(v, v) if v is not None else None for k, v in out.items()}
             new_idents = [(real.get(pid, pid), i) for pid, i in new_idents]
         _insert_ignore(self.conn, T_IDENT, [{"person_id": pid, "kind": i.kind.value, "value": i.value}
@@ -379,7 +543,7 @@ class MessageWriter:
         name = (m.sender_name if m.direction == Direction.IN else "") or shown
         return {"name": name, "fnr": fnr, "aktor_id": aktor, "in_register": False, "age_group": "", "language": "",
                 "interpreter": False, "digital_skills": "", "preferred_channel": "", "notes": "",
-                "meetings_held": 0, "open_conflict": False}
+                "meetings_held": 0, "open_conflict": False, "unit": ""}
 
     # -- messages -------------------------------------------------------------------------------
     def _existing_keys(self, msgs: Iterable[IncomingMessage]) -> set[str]:
@@ -388,9 +552,10 @@ class MessageWriter:
         for m in msgs:
             by_channel.setdefault(m.channel.value, []).append(m.provider_key)
         for channel, keys in by_channel.items():
-            for chunk in _chunks(keys):
+            for chunk in _in_chunks(self.conn, keys):
                 for (pk,) in self.conn.execute(
-                    select(T_MSG.c.provider_key).where(T_MSG.c.channel == channel, T_MSG.c.provider_key.in_(chunk))
+                    select(T_MSG.c.provider_key).where(T_MSG.c.channel == channel,
+                                                       _in(self.conn, T_MSG.c.provider_key, chunk))
                 ):
                     found.add(f"{channel}:{pk}")
         return found
@@ -466,12 +631,12 @@ class MessageWriter:
             for n, thread in enumerate(new_threads):
                 values = _thread_values(_aggregate(-(n + 1), own[-(n + 1)]), "open")
                 thread.update({_THREAD_COLUMNS[k]: v for k, v in values.items() if k in _THREAD_COLUMNS})
-            ids = [int(r[0]) for r in self.conn.execute(_INSERT_THREADS, new_threads)]
+            ids = _insert_returning_ids(self.conn, T_THREAD, _INSERT_THREADS, new_threads)
             real = {-(i + 1): tid for i, tid in enumerate(ids)}
             for row in rows:
                 row["thread_id"] = real.get(row["thread_id"], row["thread_id"])
             touched = {t for t in touched if t > 0}
-        self.conn.execute(insert(T_MSG), rows)
+        _insert_rows(self.conn, T_MSG, rows)
         refresh_threads(self.conn, sorted(touched))
 
     @staticmethod
@@ -493,9 +658,25 @@ class MessageWriter:
                                        for a in m.attachments]) if m.attachments else "",
             "status": m.status, "source": self.source, "match_score": d.score,
             "ack": m.direction == Direction.IN and is_acknowledgement(clean),
-            "match_reason": json.dumps({"reason": d.reason, "evidence": d.evidence}, default=str,
-                                       ensure_ascii=False),
+            "match_reason": _reason_json(d),
         }
+
+
+_REASONS: dict[str, str] = {}  # a reason without evidence → its JSON (a few distinct ones; most decisions)
+
+
+def _reason_json(d: MatchDecision) -> str:
+    """The stored ``match_reason``: the decision's reason and evidence as JSON (written once per reason
+    when there is no evidence, as for every new inquiry)."""
+    if not d.evidence and type(d.evidence) is dict and type(d.reason) is str:
+        found = _REASONS.get(d.reason)
+        if found is None:
+            if len(_REASONS) > 1000:
+                _REASONS.clear()
+            found = _REASONS[d.reason] = json.dumps({"reason": d.reason, "evidence": {}}, default=str,
+                                                    ensure_ascii=False)
+        return found
+    return json.dumps({"reason": d.reason, "evidence": d.evidence}, default=str, ensure_ascii=False)
 
 
 def _aggregate(thread_id: int, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -559,7 +740,7 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
     first_contact is the earliest inbound message (the fair order's key); for the state see
     :func:`_update_threads`.
     """
-    for chunk in _chunks(list(thread_ids)):
+    for chunk in _in_chunks(conn, list(thread_ids)):
         agg = conn.execute(
             select(
                 T_MSG.c.thread_id,
@@ -572,22 +753,22 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
                 func.count().label("n"),
                 func.count().filter(T_MSG.c.direction == "in").label("n_in"),
             )
-            .where(T_MSG.c.thread_id.in_(chunk))
+            .where(_in(conn, T_MSG.c.thread_id, chunk))
             .group_by(T_MSG.c.thread_id)
         ).mappings().all()
         chans: dict[int, set[str]] = {}
         for tid, ch in conn.execute(
-            select(T_MSG.c.thread_id, T_MSG.c.channel).where(T_MSG.c.thread_id.in_(chunk)).distinct()
+            select(T_MSG.c.thread_id, T_MSG.c.channel).where(_in(conn, T_MSG.c.thread_id, chunk)).distinct()
         ):
             chans.setdefault(tid, set()).add(ch)
         states: dict[int, str] = dict(conn.execute(
-            select(T_THREAD.c.id, T_THREAD.c.state).where(T_THREAD.c.id.in_(chunk))).all())
+            select(T_THREAD.c.id, T_THREAD.c.state).where(_in(conn, T_THREAD.c.id, chunk))).all())
         present = {a["thread_id"] for a in agg}
         _update_threads(conn, [{**a, "channels": chans.get(a["thread_id"], set())} for a in agg], states)
         # A thread left without messages (all split or merged away) is closed.
         empty = [t for t in chunk if t not in present]
         if empty:
-            conn.execute(update(T_THREAD).where(T_THREAD.c.id.in_(empty)).values(
+            conn.execute(update(T_THREAD).where(_in(conn, T_THREAD.c.id, empty)).values(
                 state="closed", message_count=0, inbound_count=0, channels=""))
 
 
