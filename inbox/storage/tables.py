@@ -79,7 +79,6 @@ class MessageRow(SQLModel, table=True):
         Index("ix_message_thread_sent", "thread_id", "sent_at"),
         Index("ix_message_person_sent", "person_id", "sent_at"),
         Index("ix_message_conversation", "channel", "conversation"),
-        Index("ix_message_sent", "sent_at"),  # a time window across persons (names signed by unknown senders)
     )
 
     id: int | None = Field(default=None, primary_key=True)
