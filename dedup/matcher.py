@@ -408,18 +408,19 @@ class InquiryMatcher:
             self._mentions, self._mentions_source, self._mentions_top, self._mentions_from = (
                 MentionIndex(), source, 0, None)
         if self._mentions_from is None:
-            fetched = rows(0, since)
+            fetched, top = rows(0, since)
             self._mentions_from = since
         else:
-            fetched = rows(self._mentions_top, self._mentions_from)
+            fetched, top = rows(self._mentions_top, self._mentions_from)
             if since < self._mentions_from:  # an older message than any before: read the earlier days too
-                fetched += [r for r in rows(0, since, self._mentions_from) if r[0]]
+                earlier, _ = rows(0, since, self._mentions_from)
+                fetched += [r for r in earlier if r[0]]  # (this batch's own rows came with the first answer)
                 self._mentions_from = since
+        self._mentions_top = max(self._mentions_top, top)  # read up to here, whether any row was kept or not
         found = set()
         for mid, pid, sent, text in fetched:
             if mid:
                 self._mentions.add(pid, sent, text)
-                self._mentions_top = max(self._mentions_top, mid)
             elif since <= sent <= until and key in name_pairs(text):
                 found.add(pid)
         return found | self._mentions.find(name, since, until)

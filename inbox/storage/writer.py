@@ -342,28 +342,31 @@ class _BatchContext:
         return version or "", int(top or 0)
 
     def unknown_inbound(self, after_id: int, since: datetime, until: datetime | None = None
-                        ) -> list[tuple[int, int, datetime, str]]:
+                        ) -> tuple[list[tuple[int, int, datetime, str]], int]:
         """(message id, person, sent time, clean text) of inbound messages from persons not in the register:
         those stored with an id above ``after_id`` sent from ``since`` (up to ``until``), and this batch's
-        own, not inserted yet (id 0). A matcher keeps an index of the names written in them and asks
-        only for what is new, so the window is read from the database once, not per message."""
+        own, not inserted yet (id 0); and the highest message id this answer covers. A matcher keeps an
+        index of the names written in them and asks only for what is stored after that id, so the window
+        is read from the database once, not per message."""
         cols = (T_MSG.c.id, T_MSG.c.person_id, T_MSG.c.sent_at, T_MSG.c.clean_body)
         if after_id:  # the few rows stored since, by primary key; the rest is filtered here
-            rows = [r for r in self.conn.execute(select(*cols).where(T_MSG.c.id > after_id, T_MSG.c.direction == "in",
-                                                                      T_MSG.c.person_id.is_not(None)))
-                    if utc(r[2]) >= since and (until is None or utc(r[2]) < until) and not self.registered(r[1])]
+            read = [(int(mid), int(pid), utc(sent), body) for mid, pid, sent, body in self.conn.execute(
+                select(*cols).where(T_MSG.c.id > after_id, T_MSG.c.direction == "in", T_MSG.c.person_id.is_not(None)))]
+            top = max((r[0] for r in read), default=after_id)
+            out = [r for r in read if r[2] >= since and (until is None or r[2] < until) and not self.registered(r[1])]
         else:
-            cond = [T_MSG.c.direction == "in", T_MSG.c.sent_at >= utc(since), T_PERSON.c.in_register.is_(False)]
+            top = int(self.conn.execute(select(func.max(T_MSG.c.id))).scalar_one_or_none() or 0)
+            cond = [T_MSG.c.direction == "in", T_MSG.c.sent_at >= utc(since), T_PERSON.c.in_register.is_(False),
+                    T_MSG.c.id <= top]
             if until is not None:
                 cond.append(T_MSG.c.sent_at < utc(until))
-            rows = list(self.conn.execute(select(*cols).join(T_PERSON, T_PERSON.c.id == T_MSG.c.person_id)
-                                          .where(*cond)))
-        out = [(int(mid), int(pid), utc(sent), body) for mid, pid, sent, body in rows]
+            out = [(int(mid), int(pid), utc(sent), body) for mid, pid, sent, body in self.conn.execute(
+                select(*cols).join(T_PERSON, T_PERSON.c.id == T_MSG.c.person_id).where(*cond))]
         for pid, pending in self.pending.items():
             out.extend((0, pid, c.sent_at, c.clean_body) for c in pending if c.direction == Direction.IN
                        and c.sent_at >= since and (until is None or c.sent_at < until)
                        and pid > 0 and not self.registered(pid))
-        return out
+        return out, top
 
     def thread_of_message(self, key: str) -> int | None:
         if key in self.key_thread:

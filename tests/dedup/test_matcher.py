@@ -243,6 +243,7 @@ def test_signed_names_are_read_from_the_store_once_then_only_what_is_new(
 
     monkeypatch.setattr(_BatchContext, "unknown_inbound", recording)
     store, matcher = seeded
+    store.ingest([sms("SM0", "+4791111111", 399, "Når får jeg svar på søknaden om AAP?")], matcher=matcher)
     store.ingest([mail("<z@x>", "x@example.org", 400, "Når kommer bostøtten?", name="Ola Olsen")], matcher=matcher)
     # an import of older logs after that: the name was signed earlier than anything the index holds
     store.ingest([sms("SM1", "+4795862440", 0, "Hei. Bjørn Ødegård her. Har fått ny konto i banken og vil ha "
@@ -254,3 +255,5 @@ def test_signed_names_are_read_from_the_store_once_then_only_what_is_new(
     t = threads_of(store)
     assert t["email:<b@x>"] == t["sms:SM1"]  # found by reading days before the index's first window
     assert asked[0] == 0 and asked[-1] > 0  # the window once, then only messages stored since
+    assert asked.count(0) == 2  # the first window and the earlier days: a window of registered writers only
+    # is not read again
