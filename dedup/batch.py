@@ -210,6 +210,7 @@ class Assignment:
     thread_id: int
     person_id: int | None
     decision: MatchDecision
+    clean: str = ""
 
 
 class Grouper:
@@ -264,7 +265,7 @@ class Grouper:
                 message_id=self.count, thread_id=tid, person_id=pid, key=m.key, channel=m.channel,
                 direction=m.direction, sent_at=m.sent_at, subject=m.subject, clean_body=clean, thread_state="open",
             ), m.conversation)
-            yield Assignment(m, tid, pid, d)
+            yield Assignment(m, tid, pid, d, clean)
 
 
 def group_messages(

@@ -89,3 +89,19 @@ def evaluate(labels: Mapping[str, Mapping[str, str]], groups: Mapping[str, str])
             by_cp[name][0] += 1
     return Evaluation(len(truth), p, r, f1, bp, br, bf, false, sorted(tp_pairs - pp), cross,
                       {k: v[0] / v[1] for k, v in sorted(by_cp.items()) if v[1]})
+
+
+def evaluate_hints(labels: Mapping[str, Mapping[str, str]], hints_csv: Path) -> dict[str, int]:
+    """How many cross-writer hints (``inbox dedup --hints``) point at the same labelled inquiry, and how
+    many at a message of the same labelled person (the question a hint asks a caseworker)."""
+    n = same_inquiry = same_person = unlabelled = 0
+    with hints_csv.open(newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            n += 1
+            a, b = labels.get(r["key"]), labels.get(r["similar_key"])
+            if a is None or b is None:
+                unlabelled += 1
+                continue
+            same_inquiry += a["inquiry"] == b["inquiry"]
+            same_person += a["person"] == b["person"]
+    return {"hints": n, "same_inquiry": same_inquiry, "same_person": same_person, "unlabelled": unlabelled}

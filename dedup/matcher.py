@@ -31,8 +31,10 @@ import numpy as np
 
 from dedup.embed import Embedder
 from dedup.features import Signals, pair_features
+from dedup.neighbours import Entry, WindowIndex, best_hint, signer
 from dedup.normalise import fold, normalise
 from dedup.scorer import Scorer
+from dedup.vector_cache import text_key
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.matching import NEW_THREAD, CandidateMessage, MatchContext, MatchDecision, structural_decision
 from inbox.text import is_content_free
@@ -48,6 +50,15 @@ OFFICE_REPLY_LOOKBACK = timedelta(days=30)
 SIGNAL_CACHE = 50_000
 #: Names held in a store context's :class:`MentionIndex` before it is read afresh from the window.
 MENTION_INDEX_LIMIT = 1_000_000
+
+
+#: How a decision names a writer nobody identified (:meth:`InquiryMatcher._who`).
+UNKNOWN_WRITER = ("same unknown address", "")
+
+
+def unknown_writer(d: MatchDecision) -> bool:
+    """Whether ``d`` was made for a message whose writer is neither registered nor named in it."""
+    return d.evidence.get("identity", "") in UNKNOWN_WRITER
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,21 @@ class VectorCache:
             self.warm([text])
         self._vecs.move_to_end(key)
         return self._vecs[key]
+
+    def known(self, texts: Sequence[str]) -> dict[str, np.ndarray[Any, Any]]:
+        """Vectors of ``texts`` without running the model where an on-disk store stands behind it: those
+        held here or stored (texts never embedded are left out). A plain embedder embeds what is missing."""
+        out = {t: self._vecs[_text_key(t)] for t in texts if _text_key(t) in self._vecs}
+        missing = [t for t in dict.fromkeys(texts) if t not in out]
+        store = getattr(self.embedder, "store", None)
+        if not missing:
+            return out
+        if store is None:
+            self.warm(missing)
+            return out | {t: self._vecs[_text_key(t)] for t in missing}
+        by_key = {text_key(t): t for t in missing}
+        found = store.get_many(list(by_key))
+        return out | {by_key[k]: v for k, v in found.items()}
 
     def _put(self, key: str, vec: np.ndarray[Any, Any]) -> None:
         self._vecs[key] = vec
@@ -207,6 +233,10 @@ class InquiryMatcher:
         self._mentions_source: Any = None
         self._mentions_top = 0  # highest message id indexed
         self._mentions_from: datetime | None = None  # earliest sent time indexed
+        self._nn: WindowIndex | None = None  # every writer's inbound messages, for hints (store context)
+        self._nn_source: Any = None
+        self._nn_top = 0
+        self._nn_from: datetime | None = None
 
     @property
     def lookback(self) -> timedelta:
@@ -242,6 +272,9 @@ class InquiryMatcher:
         effective = next(iter(via_text)) if via_text and not (person_id and ctx.registered(person_id)) else None
         new = MatchDecision(None, None, "new inquiry" + (" (new topic in a reply)" if excluded else ""),
                             {"identity": identity} if identity else {}, effective)
+        if not via_text and not (person_id is not None and ctx.registered(person_id)):
+            # Nobody knows who wrote this: say so when another writer's inquiry looks the same.
+            new = self._with_hint(new, msg, clean_body, norm, sig, person_id, ctx, since)
         if not persons:
             return new
         history: list[CandidateMessage] = []
@@ -289,6 +322,52 @@ class InquiryMatcher:
         return MatchDecision(tid, prob, _reason(ev.values, identity), evidence, effective)
 
     # helpers --------------------------------------------------------------------------------------
+    def _with_hint(self, new: MatchDecision, msg: IncomingMessage, clean: str, norm: Any, sig: Signals,
+                   person_id: int | None, ctx: MatchContext, since: datetime) -> MatchDecision:
+        """``new`` with a :class:`~dedup.neighbours.Hint` in its evidence when the nearest messages of other
+        writers in the window (a context that can list them: the store's) hold one that scores as the
+        same inquiry. The batch driver searches its merged output instead
+        (:class:`~dedup.neighbours.HintFinder`)."""
+        rows = getattr(ctx, "inbound_messages", None)
+        if not callable(rows):
+            return new
+        index = self._neighbour_index(rows, getattr(ctx, "database", None), since)
+        hint = best_hint(self.scorer, self.config.threshold, sig,
+                         index.nearest(self.vectors.get(norm.text), since, msg.sent_at, exclude_person=person_id),
+                         norm.fnrs, signer(clean))
+        if hint is None:
+            return new
+        return dataclasses.replace(new, evidence={**new.evidence, **hint.as_evidence()})
+
+    def _neighbour_index(self, rows: Any, source: Any, since: datetime) -> WindowIndex:
+        """The window's inbound messages of every writer, with their vectors, kept across batches: read
+        once, then only the rows stored since (by id). Only messages whose vectors are known (embedded
+        when this or an earlier run matched them, so in the vector cache) are indexed: the search never
+        runs the model over the history."""
+        if self._nn is None or self._nn_source != source:
+            self._nn, self._nn_source, self._nn_top, self._nn_from = WindowIndex(), source, 0, None
+        if self._nn_from is None:
+            fetched, top = rows(0, since)
+            self._nn_from = since
+        else:
+            fetched, top = rows(self._nn_top, self._nn_from)
+            if since < self._nn_from:
+                earlier, _ = rows(0, since, self._nn_from)
+                fetched += earlier
+                self._nn_from = since
+            elif since - self._nn_from > self.config.window:  # time moved on: drop what left the window
+                self._nn.evict(since)
+                self._nn_from = since
+        self._nn_top = max(self._nn_top, top)
+        if fetched:
+            norms = [self._norm(Channel(ch), body) for _, _, _, ch, _, body in fetched]
+            vecs = self.vectors.known([n.text for n in norms])
+            for (key, tid, pid, ch, sent, body), n in zip(fetched, norms, strict=True):
+                vec = vecs.get(n.text)
+                if vec is not None:
+                    self._nn.add(Entry(key, tid, pid, ch, sent, n.text, n.fnrs, signer(body)), vec)
+        return self._nn
+
     def _signals(self, text: str, channel: str, sent_at: datetime) -> Signals:
         """:meth:`Signals.of`, its text-derived part kept for the texts seen last: a message is read again
         each time it is a candidate, and the topic patterns are the matcher's main cost."""
@@ -429,6 +508,7 @@ class InquiryMatcher:
         """Drop what was learnt from a store transaction that did not commit (its person ids may be reused)."""
         self._names, self._names_key, self._names_top = None, None, 0
         self._mentions = None
+        self._nn = None
 
 
 def _reason(v: dict[str, float], identity: str) -> str:

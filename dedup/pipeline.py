@@ -34,13 +34,17 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 from dedup.batch import GROUP_COLUMNS, Grouper, MemoryContext, atomic_writer
-from dedup.matcher import InquiryMatcher
+from dedup.matcher import InquiryMatcher, unknown_writer
 from dedup.models import ModelSpec
+from dedup.neighbours import Entry, HintFinder, signer
 from dedup.normalise import normalise
 from dedup.report import SummaryBuilder
 from dedup.sources import ReadTask, plan_reads, run_read_task
@@ -92,6 +96,7 @@ class RunOptions:
     work_dir: Path | None = None  # where the temporary spill folder goes (default: the system temp dir)
     office: frozenset[str] = frozenset()
     batch_size: int = 256
+    hints: Path | None = None  # where to write cross-writer hints (CSV); counted in the summary either way
 
 
 @dataclass
@@ -317,7 +322,11 @@ def _link(args: tuple[list[str], str | None, int, str]) -> _LinkResult:
 # -- 4. group ----------------------------------------------------------------------------------------
 
 #: One output row: (sent ts, key, thread id, person id or 0, channel, sent ISO, score, reason, inbound)
-Row = tuple[float, str, int, int, str, str, float | None, str, bool]
+#: (time, key, thread, person, channel, sent, score, reason, inbound, (normalised text, float16 vector,
+#: an unknown writer's new inquiry, ID numbers in it, first name signed) of an inbound message for
+#: :class:`~dedup.neighbours.HintFinder`)
+Row = tuple[float, str, int, int, str, str, float | None, str, bool,
+            tuple[str, bytes, bool, tuple[str, ...], str] | None]
 
 
 @dataclass(frozen=True)
@@ -356,11 +365,18 @@ class BatchMatcher(InquiryMatcher):
         return found
 
 
+def matcher_config(job: GroupJob) -> Any:
+    """The matcher's settings for ``job``: its threshold, else the model's tuned one, else the default."""
+    from dedup.matcher import MatcherConfig
+
+    threshold = job.threshold if job.threshold is not None else job.model.threshold(job.weights)
+    return MatcherConfig() if threshold is None else MatcherConfig(threshold=threshold)
+
+
 class ShardGrouper:
     """A worker's model and matcher, built once and reused for every shard it is given."""
 
     def __init__(self, job: GroupJob, embedder: Any = None) -> None:
-        from dedup.matcher import MatcherConfig
         from dedup.vector_cache import CachedEmbedder
 
         self.job = job
@@ -370,8 +386,7 @@ class ShardGrouper:
         self.embedder: Any = embedder
         self.scorer = job.model.scorer(job.weights)
         self._matcher_cls = BatchMatcher
-        threshold = job.threshold if job.threshold is not None else job.model.threshold(job.weights)
-        self._config = MatcherConfig() if threshold is None else MatcherConfig(threshold=threshold)
+        self._config = matcher_config(job)
 
     def matcher(self) -> Any:
         m = self._matcher_cls(self.embedder, self.scorer, self._config)
@@ -392,10 +407,16 @@ class ShardGrouper:
                 yield r[2], r[3], (r[4] or None) if preset else None
 
         n = 0
-        for a in Grouper(self.matcher(), ctx, batch_size=self.job.batch_size).run(items(), preset=preset):
+        matcher = self.matcher()
+        for a in Grouper(matcher, ctx, batch_size=self.job.batch_size).run(items(), preset=preset):
             m, d = a.msg, a.decision
+            near = None
+            if m.direction == Direction.IN:  # what the hint search needs: the text and vector already made
+                norm = matcher._norm(m.channel, a.clean)
+                near = (norm.text, matcher.vectors.get(norm.text).astype(np.float16).tobytes(),
+                        d.thread_id is None and unknown_writer(d), norm.fnrs, signer(a.clean))
             yield (m.sent_at.timestamp(), m.key, a.thread_id, a.person_id or 0, m.channel.value,
-                   m.sent_at.isoformat(), d.score, d.reason, m.direction == Direction.IN)
+                   m.sent_at.isoformat(), d.score, d.reason, m.direction == Direction.IN, near)
             n += 1
             if tick is not None and n % 1000 == 0:
                 tick(1000)
@@ -502,9 +523,19 @@ def run_dedup(opts: RunOptions, progress: Progress | None = None) -> RunResult:
         contact_problems: list[tuple[str, str, str]] = []
         largest = 0
         shards = 1
-        with atomic_writer(opts.out, newline="") as out:
+        config = matcher_config(job)
+        finder = HintFinder(job.model.scorer(job.weights), config.threshold, config.window)
+        hint_count = 0
+        with atomic_writer(opts.out, newline="") as out, _hint_writer(opts.hints) as hint_rows:
             writer = csv.writer(out)
             writer.writerow(GROUP_COLUMNS)
+
+            def write_hints(found: list[tuple[Entry, Any]]) -> None:
+                nonlocal hint_count
+                hint_count += len(found)
+                for e, hint in found:
+                    hint_rows.writerow([e.key, f"g{e.group}", hint.key, f"g{hint.group}", f"{hint.cosine:.3f}",
+                                        f"{hint.probability:.3f}"])
 
             def emit(rows: Iterable[tuple[int, Row]]) -> None:
                 numbers: dict[tuple[int, int], int] = {}
@@ -515,7 +546,12 @@ def run_dedup(opts: RunOptions, progress: Progress | None = None) -> RunResult:
                     if r[8]:
                         writer.writerow([r[1], f"g{gid}", person, r[4], r[5],
                                          "" if r[6] is None else f"{r[6]:.3f}", r[7]])
+                    if r[9] is not None:
+                        text, vec, query, fnrs, signed = r[9]
+                        write_hints(finder.add(Entry(r[1], gid, r[3] or None, r[4], _utc(r[0]), text, fnrs, signed),
+                                               np.frombuffer(vec, dtype=np.float16), query=query))
                     progress.advance("writing", 1)
+                write_hints(finder.flush())
 
             if not parallel:
                 # 2.–4. one worker: embed, then merge the runs straight into the matcher, in this process
@@ -604,6 +640,8 @@ def run_dedup(opts: RunOptions, progress: Progress | None = None) -> RunResult:
                 timings["write"] = time.perf_counter() - t3
         result = summary.result()
         result["quarantined"] = len(quarantined)
+        result["cross_writer_hints"] = hint_count
+        result["unknown_writer_inquiries"] = finder.queries
         return RunResult(result, quarantined, contact_problems, timings, workers if parallel else 1, shards,
                          hits, embedded + misses, largest)
     except BaseException:
@@ -614,6 +652,36 @@ def run_dedup(opts: RunOptions, progress: Progress | None = None) -> RunResult:
     finally:
         _release_warmer()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+HINT_COLUMNS = ("key", "group", "similar_key", "similar_group", "cosine", "probability")
+
+
+class _hint_writer:  # noqa: N801 - used like open()
+    """A CSV writer for ``path`` written atomically, like the groups file; with no path, one that drops rows."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._file = atomic_writer(path, newline="") if path is not None else None
+
+    def __enter__(self) -> Any:
+        if self._file is None:
+            return _Discard()
+        w = csv.writer(self._file.__enter__())
+        w.writerow(HINT_COLUMNS)
+        return w
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._file is not None:
+            self._file.__exit__(exc_type, exc, tb)
+
+
+class _Discard:
+    def writerow(self, row: Iterable[Any]) -> None:
+        pass
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
 
 
 def _release_warmer() -> None:

@@ -338,6 +338,12 @@ def show(c: Ctx, thread: int, raw: bool, as_json: bool, include_ids: bool) -> No
                  + (f" · {m.subject}" if m.subject else "") + (f" · [dim]{why}{score}[/]" if why else ""),
                  align="left")
         out.print(m.body if raw else (m.clean_body or m.body), markup=False)
+        ev = r.get("evidence") or {}
+        if "similar_thread" in ev and ev["similar_thread"] != t.id:
+            # an unknown writer's message that reads like another writer's inquiry: a hint, never merged
+            out.print(f"[yellow]looks like thread {ev['similar_thread']}[/] (another writer, probability "
+                      f"{ev.get('probability', 0):.2f}): the same person on a new address? If so: "
+                      f"inbox merge {ev['similar_thread']} {t.id}")
 
 
 @cli.command()

@@ -52,12 +52,16 @@ def dedup() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write cached embeddings.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write a self-contained HTML report (figures and charts).")
+@click.option("--hints", "hints_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write cross-writer hints: an unknown writer's new inquiry whose nearest message of "
+                   "another writer scores as the same inquiry (key,group,similar_key,similar_group,cosine,"
+                   "probability). Hints are never merged: check whether it is the same person.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
 def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: str, device: str | None,
         threshold: float | None, weights: Path | None, jobs: int | None, engine: str, ray_address: str | None,
-        cache_dir: Path | None, no_cache: bool, report_path: Path | None, as_json: bool,
-        progress: bool | None) -> None:
+        cache_dir: Path | None, no_cache: bool, report_path: Path | None, hints_path: Path | None,
+        as_json: bool, progress: bool | None) -> None:
     """Group exported messages (any mix of Twilio pages or CSV, mbox, Maildir, dialogue dumps, JSONL).
 
     Inputs are streamed and sorted on disk, so memory stays bounded on millions of messages; the output
@@ -74,7 +78,7 @@ def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: s
     spec = ModelSpec(model, device=device, threads=max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None)
     opts = RunOptions(files=list(files), out=out_path, contacts=contacts, model=spec, threshold=threshold,
                       weights=weights, jobs=workers, engine=engine, ray_address=ray_address,
-                      vector_cache=not no_cache, cache_root=cache_dir)
+                      vector_cache=not no_cache, cache_root=cache_dir, hints=hints_path)
     show = err.is_terminal if progress is None else progress
     started = time.perf_counter()
     try:
@@ -114,7 +118,7 @@ def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: s
     if as_json:
         out.print_json(data=summary)
     else:
-        print_summary(summary, out_path, report_path)
+        print_summary(summary, out_path, report_path, hints_path)
 
 
 class _ProgressBars:
@@ -163,7 +167,8 @@ class _ProgressBars:
             self.bar.update(task_id, rate=rate)
 
 
-def print_summary(s: dict[str, Any], out_path: Path, report_path: Path | None = None) -> None:
+def print_summary(s: dict[str, Any], out_path: Path, report_path: Path | None = None,
+                  hints_path: Path | None = None) -> None:
     out.print(f"{s['messages']} inbound messages (" + ", ".join(f"{k} {v}" for k, v in s["by_channel"].items())
               + f") → {s['inquiries']} inquiries")
     out.print(f"{s['multi_channel_inquiries']} inquiries came on 2+ channels ({s['multi_channel_share']:.0%}); "
@@ -175,6 +180,10 @@ def print_summary(s: dict[str, Any], out_path: Path, report_path: Path | None = 
         for g in s["top_groups"]:
             t.add_row(g["group"], g["person"], str(g["messages"]), ", ".join(g["channels"]))
         out.print(t)
+    if "cross_writer_hints" in s:
+        out.print(f"{s['unknown_writer_inquiries']} new inquiries from unknown writers compared with everyone's "
+                  f"messages of the window: {s['cross_writer_hints']} look like another writer's inquiry"
+                  + (f" (listed in {hints_path})" if hints_path else " (--hints FILE lists them)"))
     run = s.get("run", {})
     if run:
         out.print(f"{run['seconds']} s ({run['messages_per_second']} messages/s, {run['workers']} worker(s); "
@@ -188,15 +197,22 @@ def print_summary(s: dict[str, Any], out_path: Path, report_path: Path | None = 
 @click.argument("groups", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--show", default=10, show_default=True, help="How many false merges and misses to list.")
-def eval_(labels: Path, groups: Path, as_json: bool, show: int) -> None:
+@click.option("--hints", "hints_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Also score a --hints file: how many hints point at the same inquiry, and the same person.")
+def eval_(labels: Path, groups: Path, as_json: bool, show: int, hints_path: Path | None) -> None:
     """Pairwise and B-cubed precision/recall/F1 over inbound messages, and the worst errors."""
-    from dedup.evaluate import evaluate, read_groups, read_labels
+    from dedup.evaluate import evaluate, evaluate_hints, read_groups, read_labels
 
-    ev = evaluate(read_labels(labels), read_groups(groups))
-    if as_json:
-        out.print_json(data=ev.as_dict())
-        return
+    truth = read_labels(labels)
+    ev = evaluate(truth, read_groups(groups))
     d = ev.as_dict()
+    hints = evaluate_hints(truth, hints_path) if hints_path is not None else None
+    if as_json:
+        out.print_json(data=d if hints is None else {**d, "hints": hints})
+        return
+    if hints is not None:
+        out.print(f"hints: {hints['hints']}; same inquiry {hints['same_inquiry']}, same person "
+                  f"{hints['same_person']}" + (f", not labelled {hints['unlabelled']}" if hints["unlabelled"] else ""))
     t = Table(show_edge=False)
     for col in ("", "precision", "recall", "F1"):
         t.add_column(col)

@@ -368,6 +368,27 @@ class _BatchContext:
                        and pid > 0 and not self.registered(pid))
         return out, top
 
+    def inbound_messages(self, after_id: int, since: datetime, until: datetime | None = None
+                         ) -> tuple[list[tuple[str, int, int | None, str, datetime, str]], int]:
+        """(key, thread, person, channel, sent time, clean text) of every writer's stored inbound messages
+        with an id above ``after_id`` sent from ``since`` (up to ``until``), and the highest message id this
+        answer covers: a matcher keeps them in a nearest-neighbour index across batches and asks only for
+        what was stored since. This batch's own messages, not inserted yet, are not included."""
+        cols = (T_MSG.c.channel, T_MSG.c.provider_key, T_MSG.c.thread_id, T_MSG.c.person_id, T_MSG.c.sent_at,
+                T_MSG.c.clean_body)
+        top = int(self.conn.execute(select(func.max(T_MSG.c.id))).scalar_one_or_none() or 0)
+        cond = [T_MSG.c.direction == "in", T_MSG.c.id > after_id, T_MSG.c.id <= top]
+        if not after_id:  # the first read: the window, by time; later ones: the few rows since, by id
+            cond.append(T_MSG.c.sent_at >= utc(since))
+        if until is not None:
+            cond.append(T_MSG.c.sent_at < utc(until))
+        out = []
+        for ch, pk, tid, pid, sent, body in self.conn.execute(select(*cols).where(*cond)):
+            at = utc(sent)
+            if at >= since:
+                out.append((f"{ch}:{pk}", int(tid), None if pid is None else int(pid), ch, at, body))
+        return out, top
+
     def thread_of_message(self, key: str) -> int | None:
         if key in self.key_thread:
             return self.key_thread[key]

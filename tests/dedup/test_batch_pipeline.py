@@ -64,10 +64,11 @@ def test_streaming_run_equals_the_in_memory_driver(dev_dir: Path, tmp_path: Path
 
 def test_workers_and_shards_give_the_same_output(synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pipeline, "PARALLEL_MIN", 0)
-    one = run_dedup(_opts(synth, tmp_path / "one.csv", tmp_path / "cache"))
-    two = run_dedup(_opts(synth, tmp_path / "two.csv", tmp_path / "cache", jobs=2))
+    one = run_dedup(_opts(synth, tmp_path / "one.csv", tmp_path / "cache", hints=tmp_path / "h1.csv"))
+    two = run_dedup(_opts(synth, tmp_path / "two.csv", tmp_path / "cache", jobs=2, hints=tmp_path / "h2.csv"))
     assert (one.workers, two.workers, two.shards) == (1, 2, 2)
     assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "two.csv").read_bytes()
+    assert (tmp_path / "h1.csv").read_bytes() == (tmp_path / "h2.csv").read_bytes()
     assert one.summary == two.summary
     assert two.cache_misses == 0 and two.cache_hits > 0  # the second run only read the on-disk cache
 
@@ -244,3 +245,60 @@ def test_cli_summary_json_and_report(synth: Path, tmp_path: Path) -> None:
     assert "<svg" in report.read_text(encoding="utf-8")
     again = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert json.loads(again.stdout)["run"]["embeddings_computed"] == 0
+
+
+def test_hints_name_an_earlier_message_of_another_writer_and_change_no_group(
+        synth: Path, tmp_path: Path) -> None:
+    """Every hint is an unknown writer's message that started its inquiry, pointing at an earlier inbound
+    message of another person inside the matcher's window; the groups are those of a run without hints."""
+    from dedup.matcher import DEFAULT_WINDOW
+
+    plain = run_dedup(_opts(synth, tmp_path / "plain.csv", tmp_path / "cache"))
+    hinted = run_dedup(_opts(synth, tmp_path / "g.csv", tmp_path / "cache", hints=tmp_path / "h.csv"))
+    assert (tmp_path / "plain.csv").read_bytes() == (tmp_path / "g.csv").read_bytes()
+    assert plain.summary["cross_writer_hints"] == hinted.summary["cross_writer_hints"]
+    with (tmp_path / "g.csv").open(encoding="utf-8") as f:
+        rows = {r["key"]: r for r in csv.DictReader(f)}
+    with (tmp_path / "h.csv").open(encoding="utf-8") as f:
+        hints = list(csv.DictReader(f))
+    assert len(hints) == hinted.summary["cross_writer_hints"] > 0
+    assert hinted.summary["unknown_writer_inquiries"] >= len(hints)
+    first_of: dict[str, str] = {}
+    for key, r in rows.items():  # rows are in time order: the first key of each group
+        first_of.setdefault(r["group"], key)
+    for h in hints:
+        mine, other = rows[h["key"]], rows[h["similar_key"]]
+        assert first_of[mine["group"]] == h["key"]
+        assert other["group"] == h["similar_group"] != mine["group"]
+        assert other["person"] != mine["person"]
+        gap = datetime.fromisoformat(mine["sent"]) - datetime.fromisoformat(other["sent"])
+        assert timedelta(0) <= gap <= DEFAULT_WINDOW
+        assert float(h["probability"]) >= 0.9 and float(h["cosine"]) >= 0.75
+
+
+def test_eval_scores_a_hints_file(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_text("key,inquiry,person,direction\na,i1,p1,in\nb,i1,p2,in\nc,i2,p3,in\nd,i3,p3,in\n",
+                      encoding="utf-8")
+    groups = tmp_path / "g.csv"
+    groups.write_text("key,group\na,g1\nb,g2\nc,g3\nd,g4\n", encoding="utf-8")
+    hints = tmp_path / "h.csv"
+    hints.write_text("key,group,similar_key,similar_group,cosine,probability\nb,g2,a,g1,0.9,0.95\n"
+                     "d,g4,c,g3,0.9,0.95\nd,g4,x,g9,0.9,0.95\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["dedup", "eval", "--labels", str(labels), str(groups), "--hints", str(hints),
+                                 "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["hints"] == {"hints": 3, "same_inquiry": 1, "same_person": 1, "unlabelled": 1}
+
+
+def test_hints_answered_in_chunks_equal_hints_answered_one_by_one(
+        synth: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk of queries shares one matrix product; each must still see only the rows fed before it."""
+    from dedup.neighbours import HintFinder
+
+    run_dedup(_opts(synth, tmp_path / "a.csv", tmp_path / "cache", hints=tmp_path / "chunked.csv"))
+    monkeypatch.setattr(HintFinder, "CHUNK", 1)
+    run_dedup(_opts(synth, tmp_path / "b.csv", tmp_path / "cache", hints=tmp_path / "single.csv"))
+    chunked = (tmp_path / "chunked.csv").read_text(encoding="utf-8")
+    assert chunked == (tmp_path / "single.csv").read_text(encoding="utf-8")
+    assert chunked.count("\n") > 2

@@ -1,0 +1,171 @@
+"""Nearest-neighbour hints across writers: the window index, and the live matcher's use of it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from dedup.features import Signals
+from dedup.matcher import InquiryMatcher
+from dedup.neighbours import Entry, WindowIndex, best_hint, signer
+from dedup.scorer import Scorer
+from inbox.cli import cli
+from inbox.storage.repository import Store, read_contacts_csv
+from tests.dedup.test_matcher import CONTACTS, mail, sms, threads_of
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def unit(*xs: float) -> np.ndarray[Any, Any]:
+    v = np.asarray(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def entry(key: str, person: int | None, hours: float) -> Entry:
+    return Entry(key, len(key), person, "sms", T0 + timedelta(hours=hours), "tekst")
+
+
+def test_nearest_ranks_by_cosine_inside_the_window_and_skips_the_own_writer() -> None:
+    index = WindowIndex()
+    index.add(entry("a", 1, 0), unit(1, 0, 0))
+    index.add(entry("b", 2, 1), unit(1, 0.1, 0))
+    index.add(entry("c", 3, 2), unit(0, 1, 0))  # far in meaning
+    index.add(entry("d", 4, 50), unit(1, 0, 0))  # outside the window asked for
+    found = index.nearest(unit(1, 0.1, 0), T0, T0 + timedelta(hours=10), exclude_person=None)
+    assert [e.key for _, e in found] == ["b", "a"]
+    own = index.nearest(unit(1, 0, 0), T0, T0 + timedelta(hours=10), exclude_person=1)
+    assert [e.key for _, e in own] == ["b"]
+    assert found[0][0] >= found[1][0]
+
+
+def test_eviction_forgets_old_rows_and_compaction_keeps_the_rest_searchable() -> None:
+    index = WindowIndex()
+    rng = np.random.default_rng(0)
+    vecs = [unit(*rng.normal(size=8)) for _ in range(300)]
+    for i, v in enumerate(vecs):
+        index.add(entry(f"m{i}", i, i), v)
+    index.add(entry("m0", 0, 0), vecs[0])  # the same key twice is kept once
+    assert len(index) == 300
+    index.evict(T0 + timedelta(hours=200))
+    assert len(index) == 100
+    for i in (0, 199):
+        assert not index.nearest(vecs[i], T0, T0 + timedelta(hours=400), exclude_person=None, min_cosine=0.999)
+    for i in (200, 250, 299):
+        hit = index.nearest(vecs[i], T0, T0 + timedelta(hours=400), exclude_person=None, k=1, min_cosine=0.999)
+        assert [e.key for _, e in hit] == [f"m{i}"]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store.open(f"sqlite:///{tmp_path / 'n.db'}")
+    csv = tmp_path / "contacts.csv"
+    csv.write_text(CONTACTS, encoding="utf-8")
+    s.import_contacts(read_contacts_csv(csv))
+    return s
+
+
+SICK_PAY = ("Hei. Jeg har vært sykmeldt siden august og har ennå ikke fått sykepenger for september. "
+            "Kan dere sjekke saken min?")
+
+
+def hint_of(store: Store, key: str) -> dict[str, Any]:
+    """The evidence stored with the decision on ``key``, which started an inquiry of its own."""
+    reasons = store.match_reasons(threads_of(store)[key])
+    assert len(reasons) == 1
+    return dict(next(iter(reasons.values())).get("evidence", {}))
+
+
+def test_an_unknown_number_asking_what_a_registered_person_asked_gets_a_hint_not_a_merge(
+        store: Store, embedder: Any) -> None:
+    matcher = InquiryMatcher(embedder)
+    store.ingest([mail("<a@x>", "hege.lunde@example.no", 0, SICK_PAY)], matcher=matcher)
+    store.ingest([sms("SM9", "+4798765432", 20, "Hei, jeg er sykmeldt fra august og har ikke fått sykepengene "
+                      "for september ennå. Kan noen sjekke saken?")], matcher=matcher)
+    t = threads_of(store)
+    assert t["sms:SM9"] != t["email:<a@x>"]  # never merged on content alone
+    ev = hint_of(store, "sms:SM9")
+    assert ev["similar"] == "email:<a@x>"
+    assert ev["similar_thread"] == t["email:<a@x>"]
+    assert ev["probability"] >= matcher.config.threshold and ev["cosine"] >= 0.75
+    url = store.engine.url.render_as_string()
+    shown = CliRunner().invoke(cli, ["--db", url, "--user", "root", "--matcher", "structural", "show",
+                                     str(t["sms:SM9"])], catch_exceptions=False)
+    assert shown.exit_code == 0, shown.output
+    assert f"looks like thread {t['email:<a@x>']}" in shown.output
+    assert f"inbox merge {t['email:<a@x>']} {t['sms:SM9']}" in shown.output
+
+
+def test_no_hint_for_another_question_or_for_a_registered_writer(store: Store, embedder: Any) -> None:
+    matcher = InquiryMatcher(embedder)
+    store.ingest([mail("<a@x>", "hege.lunde@example.no", 0, SICK_PAY)], matcher=matcher)
+    store.ingest([sms("SM8", "+4798765432", 5, "Hvor kan jeg levere meldekortet når nettsiden ikke virker?"),
+                  sms("SM6", "+4798765430", 5.5, "Jeg har ikke fått dagpengene for oktober. Hva skjer?"),
+                  sms("SM7", "+4792222222", 6, SICK_PAY)], matcher=matcher)  # Tor Vik, registered
+    t = threads_of(store)
+    assert "similar" not in hint_of(store, "sms:SM8")
+    assert "similar" not in hint_of(store, "sms:SM6")  # alike in wording, another benefit
+    assert "similar" not in hint_of(store, "sms:SM7")
+    assert len({t["sms:SM8"], t["sms:SM7"], t["email:<a@x>"]}) == 3
+
+
+def test_a_hint_looks_only_inside_the_window(store: Store, embedder: Any) -> None:
+    matcher = InquiryMatcher(embedder)
+    store.ingest([mail("<a@x>", "hege.lunde@example.no", 0, SICK_PAY)], matcher=matcher)
+    late = matcher.config.window.total_seconds() / 3600 + 24
+    store.ingest([sms("SM9", "+4798765432", late, SICK_PAY)], matcher=matcher)
+    assert "similar" not in hint_of(store, "sms:SM9")
+
+
+def test_the_window_is_read_once_then_only_rows_stored_since(
+        store: Store, embedder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from inbox.storage.writer import _BatchContext
+
+    asked: list[int] = []
+    real = _BatchContext.inbound_messages
+
+    def recording(self: _BatchContext, after_id: int, since: datetime, until: datetime | None = None) -> Any:
+        asked.append(after_id)
+        return real(self, after_id, since, until)
+
+    monkeypatch.setattr(_BatchContext, "inbound_messages", recording)
+    matcher = InquiryMatcher(embedder)
+    store.ingest([mail("<a@x>", "hege.lunde@example.no", 0, SICK_PAY)], matcher=matcher)
+    store.ingest([sms("SM8", "+4798765432", 5, "Hvor leverer jeg meldekortet?")], matcher=matcher)
+    store.ingest([sms("SM9", "+4798765400", 8, SICK_PAY)], matcher=matcher)
+    assert asked[0] == 0 and asked[1] > 0 and len(asked) == 2
+    assert hint_of(store, "sms:SM9")["similar"] == "email:<a@x>"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Hei. Gunnar Myrvold her, har fått ny konto.", "gunnar"),
+    ("Barnetrygd ikke kommet. Hodan Ali 09849047202", "hodan"),
+    ("Kan dere ringe meg? Mvh Kari Nordmann", "kari"),
+    ("Dziękuję za tłumacza na wtorek! Tomasz", "tomasz"),
+    ("Er det mulig? Takk, Åse", "ase"),
+    ("Jeg har prøvd å logge inn.\n\nTakk for hjelpen", ""),
+    ("Hei NAV", ""),
+    ("Når kommer pengene? Hjelp!", ""),
+    ("Jeg bor i Oslo", ""),
+])
+def test_signer_reads_the_name_a_writer_gives(text: str, name: str) -> None:
+    assert signer(text) == name
+
+
+def test_a_hint_is_withheld_when_the_writers_give_different_names_or_id_numbers() -> None:
+    scorer = Scorer.load()
+    text = "Barnetrygden for oktober har ikke kommet. Kan dere sjekke?"
+    sig = Signals.of(text, "sms", T0 + timedelta(hours=2))
+
+    def near(**kw: Any) -> list[tuple[float, Entry]]:
+        return [(0.97, Entry("sms:A", 1, 7, "sms", T0, text, **kw))]
+
+    assert best_hint(scorer, 0.7, sig, near()) is not None
+    assert best_hint(scorer, 0.7, sig, near(signer="amina"), signed="amina") is not None
+    assert best_hint(scorer, 0.7, sig, near(signer="amina"), signed="hodan") is None
+    assert best_hint(scorer, 0.7, sig, near(fnrs=("01010112345",)), fnrs=("02020212345",)) is None
+    assert best_hint(scorer, 0.7, sig, near(fnrs=("01010112345",)), fnrs=("01010112345",)) is not None
