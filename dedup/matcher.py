@@ -95,16 +95,13 @@ class VectorCache:
         return self._vecs[key]
 
     def known(self, texts: Sequence[str]) -> dict[str, np.ndarray[Any, Any]]:
-        """Vectors of ``texts`` without running the model where an on-disk store stands behind it: those
-        held here or stored (texts never embedded are left out). A plain embedder embeds what is missing."""
+        """Vectors of ``texts`` without running the model: those held here, and those in the on-disk store
+        when one stands behind the embedder. Texts never embedded are left out."""
         out = {t: self._vecs[_text_key(t)] for t in texts if _text_key(t) in self._vecs}
         missing = [t for t in dict.fromkeys(texts) if t not in out]
         store = getattr(self.embedder, "store", None)
-        if not missing:
+        if not missing or store is None:
             return out
-        if store is None:
-            self.warm(missing)
-            return out | {t: self._vecs[_text_key(t)] for t in missing}
         by_key = {text_key(t): t for t in missing}
         found = store.get_many(list(by_key))
         return out | {by_key[k]: v for k, v in found.items()}

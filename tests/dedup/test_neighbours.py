@@ -169,3 +169,25 @@ def test_a_hint_is_withheld_when_the_writers_give_different_names_or_id_numbers(
     assert best_hint(scorer, 0.7, sig, near(signer="amina"), signed="hodan") is None
     assert best_hint(scorer, 0.7, sig, near(fnrs=("01010112345",)), fnrs=("02020212345",)) is None
     assert best_hint(scorer, 0.7, sig, near(fnrs=("01010112345",)), fnrs=("01010112345",)) is not None
+
+
+def test_the_index_takes_vectors_from_memory_and_the_disk_cache_and_never_runs_the_model(tmp_path: Path) -> None:
+    from dedup.embed import HashingEmbedder
+    from dedup.matcher import VectorCache
+    from dedup.vector_cache import CachedEmbedder
+
+    class Counting(HashingEmbedder):
+        calls = 0
+
+        def embed(self, texts: Any) -> Any:
+            Counting.calls += 1
+            return super().embed(texts)
+
+    CachedEmbedder(HashingEmbedder(), tmp_path).embed(["stored on disk"])  # an earlier run
+    cache = VectorCache(CachedEmbedder(Counting(), tmp_path))
+    cache.warm(["held in memory"])
+    calls = Counting.calls
+    found = cache.known(["stored on disk", "held in memory", "never embedded"])
+    assert set(found) == {"stored on disk", "held in memory"}
+    assert Counting.calls == calls
+    assert set(VectorCache(Counting()).known(["never embedded"])) == set()
