@@ -133,6 +133,11 @@ def render_html(summary: dict[str, Any], *, run: dict[str, Any] | None = None) -
     rows = "".join(
         f"<tr><td>{e(g['group'])}</td><td>{e(g['person'])}</td><td class=n>{g['messages']}</td>"
         f"<td>{e(', '.join(g['channels']))}</td></tr>" for g in s["top_groups"])
+    hints = s.get("cross_writer_hints")
+    hint_line = (f"<p>{s.get('unknown_writer_inquiries', 0):,} new inquiries came from writers nobody could "
+                 f"identify; <b>{hints:,}</b> of them read like another writer's inquiry of the same days "
+                 "(possibly the same person on a new number or address: listed with <code>--hints</code>, "
+                 "never merged).</p>" if hints is not None else "")
     median = s.get("cross_channel_delay_median_hours")
     median_line = (f"<p>Median time before the same inquiry arrived on another channel: <b>{median} h</b>.</p>"
                    if median is not None else "")
@@ -153,6 +158,7 @@ def render_html(summary: dict[str, Any], *, run: dict[str, Any] | None = None) -
 <section><h2>Time until the same inquiry came again</h2>
 {_bar_chart("Time from an inquiry's first message to each repeat", delays, color="#aa6633")}{median_line}</section>
 </div>
+{hint_line}
 <h2>Largest inquiries</h2>
 <table><thead><tr><th>group</th><th>person</th><th>messages</th><th>channels</th></tr></thead><tbody>{rows}</tbody></table>
 <footer><ul>{meta}</ul>Made by <code>inbox dedup</code>. Group and person ids refer to the groups CSV; the

@@ -242,7 +242,10 @@ def test_cli_summary_json_and_report(synth: Path, tmp_path: Path) -> None:
     assert sum(s["by_channel"].values()) == inbound
     assert s["run"]["embeddings_computed"] > 0
     assert 0 < s["multi_channel_share"] < 1 and len(s["top_groups"]) == 5
-    assert "<svg" in report.read_text(encoding="utf-8")
+    page = report.read_text(encoding="utf-8")
+    assert "<svg" in page
+    assert s["unknown_writer_inquiries"] >= s["cross_writer_hints"] > 0
+    assert f"<b>{s['cross_writer_hints']:,}</b> of them read like another writer's inquiry" in page
     again = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert json.loads(again.stdout)["run"]["embeddings_computed"] == 0
 
