@@ -11,6 +11,7 @@ import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -36,18 +37,26 @@ def time_order(items: Iterable[Item]) -> list[Item]:
     return [*bad, *good]
 
 
+def _clean_of(m: IncomingMessage) -> str:
+    """The message's clean text: the reader's, else worked out here."""
+    return m.clean_body if m.clean_body is not None else clean_text(m.body, email=m.channel == Channel.EMAIL)
+
+
 def with_clean_body(item: Item) -> Item:
     """The message with its clean text worked out (the store would otherwise do it, on one core)."""
     if isinstance(item, Quarantined) or item.clean_body is not None:
         return item
-    return dataclasses.replace(item, clean_body=clean_text(item.body, email=item.channel == Channel.EMAIL))
+    return dataclasses.replace(item, clean_body=_clean_of(item))
+
+
+def _read_raw(unit: Unit) -> Iterable[Item]:
+    path, span, office = unit
+    return read_mbox(path, office_addresses=office, span=span) if span is not None else read_any(
+        path, office_addresses=office)
 
 
 def _read_unit(unit: Unit) -> list[Item]:
-    path, span, office = unit
-    items = read_mbox(path, office_addresses=office, span=span) if span is not None else read_any(
-        path, office_addresses=office)
-    return [with_clean_body(i) for i in items]
+    return [with_clean_body(i) for i in _read_raw(unit)]
 
 _FIELDS = [f.name for f in dataclasses.fields(IncomingMessage)]
 _CHANNEL, _DIRECTION, _BODY, _IDENTITIES, _ATTACHMENTS, _CLEAN = (
@@ -58,17 +67,25 @@ _KINDS = {k.value: k for k in IdentityKind}
 _SAME_AS_BODY = 0  # in the clean-text slot: the clean text equals the body (a clean text is a str or None)
 
 
-def _pack(m: IncomingMessage) -> tuple[Any, ...]:
+_ALL_FIELDS = attrgetter(*_FIELDS)
+
+
+def _pack(m: IncomingMessage, clean: str | None = None) -> tuple[Any, ...]:
     """A message as plain values (enums by value, nested records as tuples, a clean text equal to the body
     left out), for sending from a parse process: pickling the frozen dataclasses themselves cost about as
-    much as reading the SMS export, once in the worker and again in the main process."""
-    values: list[Any] = [getattr(m, name) for name in _FIELDS]
+    much as reading the SMS export, once in the worker and again in the main process.
+
+    ``clean``, when given, is packed as the clean text (the message's own is then None): a worker packs the
+    text it worked out instead of copying the whole message to hold it (``dataclasses.replace``).
+    """
+    values: list[Any] = list(_ALL_FIELDS(m))
     values[_CHANNEL] = m.channel.value
     values[_DIRECTION] = m.direction.value
     values[_IDENTITIES] = tuple((i.kind.value, i.value) for i in m.identities)
     values[_ATTACHMENTS] = tuple((a.name, a.content_type, a.size) for a in m.attachments)
-    if m.clean_body is not None and m.clean_body == m.body:
-        values[_CLEAN] = _SAME_AS_BODY
+    if clean is None:
+        clean = m.clean_body
+    values[_CLEAN] = _SAME_AS_BODY if clean is not None and clean == m.body else clean
     return tuple(values)
 
 
@@ -88,11 +105,11 @@ def _read_packed(unit: Unit) -> tuple[list[tuple[Any, ...]], list[Quarantined]]:
     """:func:`_read_unit` in a worker: its messages packed (:func:`_pack`), and its quarantined records."""
     good: list[tuple[Any, ...]] = []
     bad: list[Quarantined] = []
-    for item in _read_unit(unit):
+    for item in _read_raw(unit):
         if isinstance(item, Quarantined):
             bad.append(item)
         else:
-            good.append(_pack(item))
+            good.append(_pack(item, _clean_of(item)))
     return good, bad
 
 

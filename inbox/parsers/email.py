@@ -358,6 +358,10 @@ def _full_fields(data: bytes) -> _Fields:
     )
 
 
+#: An office address (compiled once: the regex cache loses it to the mail parser's boundary patterns).
+_NAV_ADDRESS = re.compile(r"@(\w+\.)*nav(\.example)?\.no$")
+
+
 def _build(data: bytes, f: _Fields, office_addresses: frozenset[str]) -> IncomingMessage:
     try:
         sent = parsedate_to_datetime(f.date) if f.date else None
@@ -380,7 +384,7 @@ def _build(data: bytes, f: _Fields, office_addresses: frozenset[str]) -> Incomin
     irt = _MSGID.findall(f.in_reply_to)
     lower = f.addr.lower()
     outbound = f.direction == "out" or lower in office_addresses or (
-        not f.direction and re.search(r"@(\w+\.)*nav(\.example)?\.no$", lower) is not None)
+        not f.direction and _NAV_ADDRESS.search(lower) is not None)
     return IncomingMessage(
         channel=Channel.EMAIL,
         provider_key=key,
