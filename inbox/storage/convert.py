@@ -10,7 +10,9 @@ from inbox.domain import Channel, Direction, Message, Person, Thread, ThreadStat
 
 
 def utc(dt: datetime) -> datetime:
-    """As stored: aware and in UTC."""
+    """As stored: aware and in UTC (one already in UTC as it is: converting it would only copy it)."""
+    if dt.tzinfo is UTC:
+        return dt
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
