@@ -56,6 +56,11 @@ _FOLLOWUP = re.compile(
     r"no (reply|answer|response)|not (heard|received|got) (back|anything|a reply|an answer)|still (waiting|no)|"
     r"czy (dostali|otrzymali)|nadal (czekam|nic)|brak odpowiedzi|ще чекаю|не отримав\w*|"
     r"hallo\?+|hei\?+|hello\?+|\?\?+)", _F)
+#: The part of :data:`_FOLLOWUP` that asks whether an earlier message arrived (not "still no money").
+_ASKS_RECEIVED = re.compile(
+    r"(har (dere|de|du) (fått|sett|mottatt|motteke|fått med deg|lest|lese|sjekket|kikket)|"
+    r"(fikk|fekk) (dere|de|du)|kom (den|det|meldinga|meldingen|mailen|e-posten|han|ho) (fram|frem)|"
+    r"did (you|anyone) (get|receive|see|read)|have you (got|received|seen|read)|czy (dostali|otrzymali))", _F)
 _NEW_TOPIC = re.compile(
     r"(et annet spørsmål|eit anna spørsmål|et nytt spørsmål|eit nytt spørsmål|(et|eit) (anna|annet|nytt) (tema|sak)|"
     r"noe annet|noko anna|(en|ei) (annen|anna|ny) sak|ny sak|annen ting|anna ting|dukket opp noe|dukka opp noko|"
@@ -212,6 +217,12 @@ def referenced_channels(text: str) -> frozenset[str]:
 def is_followup(text: str) -> bool:
     """The writer asks whether an earlier message arrived or says they still wait."""
     return _FOLLOWUP.search(text) is not None
+
+
+def asks_if_received(text: str) -> bool:
+    """The writer asks whether an earlier message arrived ("har dere fått meldingen min?", "did you get my
+    email?"); unlike :func:`is_followup`, "still no money" does not count."""
+    return _ASKS_RECEIVED.search(text) is not None
 
 
 def is_new_topic(text: str) -> bool:

@@ -31,7 +31,7 @@ import numpy as np
 
 from dedup.embed import Embedder
 from dedup.features import Signals, pair_features
-from dedup.neighbours import Entry, WindowIndex, best_hint, signer
+from dedup.neighbours import Entry, WindowIndex, best_hint, says_it_wrote_before, signer
 from dedup.normalise import fold, normalise
 from dedup.scorer import Scorer
 from dedup.vector_cache import text_key
@@ -321,12 +321,13 @@ class InquiryMatcher:
     # helpers --------------------------------------------------------------------------------------
     def _with_hint(self, new: MatchDecision, msg: IncomingMessage, clean: str, norm: Any, sig: Signals,
                    person_id: int | None, ctx: MatchContext, since: datetime) -> MatchDecision:
-        """``new`` with a :class:`~dedup.neighbours.Hint` in its evidence when the nearest messages of other
-        writers in the window (a context that can list them: the store's) hold one that scores as the
-        same inquiry. The batch driver searches its merged output instead
+        """``new`` with a :class:`~dedup.neighbours.Hint` in its evidence when the message says it wrote before
+        and the nearest messages of other writers in the window (a context that can list them: the
+        store's) hold one that scores as the same inquiry (:func:`~dedup.neighbours.best_hint`). The batch
+        driver searches its merged output instead
         (:class:`~dedup.neighbours.HintFinder`)."""
         rows = getattr(ctx, "inbound_messages", None)
-        if not callable(rows):
+        if not callable(rows) or not says_it_wrote_before(sig):
             return new
         index = self._neighbour_index(rows, getattr(ctx, "database", None), since)
         hint = best_hint(self.scorer, self.config.threshold, sig,

@@ -641,7 +641,8 @@ def run_dedup(opts: RunOptions, progress: Progress | None = None) -> RunResult:
         result = summary.result()
         result["quarantined"] = len(quarantined)
         result["cross_writer_hints"] = hint_count
-        result["unknown_writer_inquiries"] = finder.queries
+        result["unknown_writer_inquiries"] = finder.unknown
+        result["unknown_writers_looked_for"] = finder.queries
         return RunResult(result, quarantined, contact_problems, timings, workers if parallel else 1, shards,
                          hits, embedded + misses, largest)
     except BaseException:

@@ -135,9 +135,10 @@ def render_html(summary: dict[str, Any], *, run: dict[str, Any] | None = None) -
         f"<td>{e(', '.join(g['channels']))}</td></tr>" for g in s["top_groups"])
     hints = s.get("cross_writer_hints")
     hint_line = (f"<p>{s.get('unknown_writer_inquiries', 0):,} new inquiries came from writers nobody could "
-                 f"identify; <b>{hints:,}</b> of them read like another writer's inquiry of the same days "
-                 "(possibly the same person on a new number or address: listed with <code>--hints</code>, "
-                 "never merged).</p>" if hints is not None else "")
+                 f"identify; {s.get('unknown_writers_looked_for', 0):,} said they had written before, and for "
+                 f"<b>{hints:,}</b> an earlier message of another writer shares their topic and a date, amount "
+                 "or number (possibly the same person on a new number or address: listed with "
+                 "<code>--hints</code>, never merged).</p>" if hints is not None else "")
     median = s.get("cross_channel_delay_median_hours")
     median_line = (f"<p>Median time before the same inquiry arrived on another channel: <b>{median} h</b>.</p>"
                    if median is not None else "")

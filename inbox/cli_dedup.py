@@ -181,8 +181,9 @@ def print_summary(s: dict[str, Any], out_path: Path, report_path: Path | None = 
             t.add_row(g["group"], g["person"], str(g["messages"]), ", ".join(g["channels"]))
         out.print(t)
     if "cross_writer_hints" in s:
-        out.print(f"{s['unknown_writer_inquiries']} new inquiries from unknown writers compared with everyone's "
-                  f"messages of the window: {s['cross_writer_hints']} look like another writer's inquiry"
+        out.print(f"{s['unknown_writer_inquiries']} new inquiries from unknown writers; "
+                  f"{s['unknown_writers_looked_for']} said they had written before and were looked for among "
+                  f"everyone's messages of the window: {s['cross_writer_hints']} hints"
                   + (f" (listed in {hints_path})" if hints_path else " (--hints FILE lists them)"))
     run = s.get("run", {})
     if run:
