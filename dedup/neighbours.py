@@ -1,18 +1,22 @@
-"""Nearest-neighbour search across writers: "does this unknown sender's inquiry look like someone else's?"
+"""Nearest-neighbour search across writers: "is this unknown writer's message a repeat of someone's?"
 
 A citizen who writes from a borrowed phone or a new address, and does not sign with a name the matcher
 can find, is an unknown writer: the matcher has no evidence of who it is, so it starts a new inquiry.
-This module compares such a message with *everyone's* inbound messages of the time window, by exact
-cosine search over their vectors (one matrix product per query; the window bounds the work, so it is
-never all pairs over a whole file), and scores the nearest few with the matcher's own pair evidence and
-:class:`~dedup.scorer.Scorer`.
+When such a message says it was sent before ("sendte e-post i går …", "har dere fått meldingen min?"),
+this module looks for that earlier message among *everyone's* inbound messages of the matcher's window,
+by exact cosine search over their vectors (one matrix product per chunk of queries; the window bounds
+the work, so it is never all pairs over a whole file), and scores the nearest with the matcher's own
+pair evidence and :class:`~dedup.scorer.Scorer`.
 
 The result is a **hint, never a merge**. The scorer answers "the same inquiry, given the same person";
 two writers with the same question (two parents asking about child benefit in October) score just as
-high, and nothing in the content tells them apart. Measured on the dev set, merging on such hits made
-only wrong joins. So the hint names the other inquiry and its probability, for a caseworker to check
-("same person on a new number?"): the live inbox stores it with the decision, ``inbox dedup`` counts
-it and writes it with ``--hints`` (:class:`HintFinder`).
+high, and nothing in the wording tells them apart: measured on the dev set, merging on such hits made
+only wrong joins, and on a 100k synthetic export the best-scoring other writer's message was the right one
+for 25 of 6,010 unknown writers' messages. A hint therefore needs a lead as well: the message says it was sent
+before, and the neighbour is on the channel it names, on the same subject, and shares a date, amount or
+number with it (:func:`best_hint`). The hint names the other inquiry and its probability, for a
+caseworker to check ("same person on a new number?"): the live inbox stores it with the decision, and
+``inbox dedup`` counts it and writes it with ``--hints`` (:class:`HintFinder`).
 """
 
 from __future__ import annotations
@@ -44,8 +48,7 @@ _TRAILING = re.compile(r"[\s\d.,;:()/+-]+$")
 NEIGHBOURS = 50
 #: The probability a hint needs: above the matcher's merge threshold, since a hint interrupts a caseworker.
 HINT_THRESHOLD = 0.9
-#: Below this cosine a neighbour is not scored: far apart in wording, it cannot be the same inquiry
-#: (the matcher's own pairs that join sit well above it; see the dev-set pairs in ``inbox dedup train``).
+#: Below this cosine a neighbour is not scored: the search keeps to messages close in wording.
 MIN_COSINE = 0.75
 
 

@@ -187,3 +187,17 @@ async def test_claimed_by_someone_else_is_read_only(make_app: AppMaker, demo_sto
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
+
+
+def test_why_grouped_points_out_a_hint_to_another_writers_inquiry(demo_store: Store) -> None:
+    from tui.widgets.grouping import explain
+
+    tid = busiest(demo_store)
+    view = demo_store.thread(tid)
+    first = view.messages[0]
+    hint = {"reason": "new inquiry", "evidence": {"identity": "same unknown address", "similar": "email:<a@x>",
+                                                   "similar_thread": tid + 1000, "probability": 0.97}}
+    text = str(explain(view, {first.id: hint}, first))
+    assert f"looks like #{tid + 1000}" in text and "probability 0.97" in text and "(m," in text
+    plain = str(explain(view, {first.id: {"reason": "new inquiry", "evidence": {}}}, first))
+    assert "looks like" not in plain

@@ -52,7 +52,15 @@ def explain(view: ThreadView, reasons: dict[int, dict[str, Any]], message: Messa
     if before:
         gap = (message.sent_at - before[-1].sent_at).total_seconds()
         text.append(f"time gap {waiting(gap)} after #{before[-1].id}\n")
-    for line in _evidence_lines(r.get("evidence") or {}):
+    evidence = r.get("evidence") or {}
+    similar = evidence.get("similar_thread")
+    if isinstance(similar, int) and similar != t.id:
+        # an unknown writer who says they wrote before, and an earlier inquiry of another writer that fits:
+        # a lead for the caseworker, never merged by the matcher
+        text.append(f"looks like #{similar}", style="bold yellow")
+        text.append(f" (another writer, probability {float(evidence.get('probability', 0)):.2f}): the same "
+                    f"person on a new address? If so, merge it in (m, #{similar})\n")
+    for line in _evidence_lines(evidence):
         text.append(f"{line}\n", style="dim")
     return text
 
