@@ -327,7 +327,7 @@ class InquiryMatcher:
         driver searches its merged output instead
         (:class:`~dedup.neighbours.HintFinder`)."""
         rows = getattr(ctx, "inbound_messages", None)
-        if not callable(rows) or not says_it_wrote_before(sig):
+        if not callable(rows) or not says_it_wrote_before(norm.text):
             return new
         index = self._neighbour_index(rows, getattr(ctx, "database", None), since)
         hint = best_hint(self.scorer, self.config.threshold, sig,

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dedup.features import Signals, asks_if_received, pair_features
+from dedup.features import Signals, asks_if_received, pair_features, referenced_channels, specifics
 from dedup.normalise import fold
 from dedup.scorer import Scorer
 
@@ -85,6 +85,11 @@ class Entry:
     text: str
     fnrs: tuple[str, ...] = ()  # national ID numbers written in it (masked in ``text``)
     signer: str = ""  # the first name it is signed with (:func:`signer`)
+
+    @cached_property
+    def specifics(self) -> frozenset[str]:
+        """The dates, amounts and numbers in it (:func:`dedup.features.specifics`)."""
+        return specifics(self.text)
 
     @cached_property
     def signals(self) -> Signals:
@@ -215,20 +220,20 @@ class WindowIndex:
         return out
 
 
-def says_it_wrote_before(sig: Signals) -> bool:
+def says_it_wrote_before(text: str) -> bool:
     """Whether a message says it was sent on another channel too ("sendte også e-post", "skrev i
     aktivitetsplanen i går") or asks whether an earlier message arrived ("har dere fått meldingen min?"):
     only then is there an earlier message to look for among everyone's. (Measured on a synthetic export,
     each message this picked out among unknown writers' new inquiries did repeat an earlier inquiry sent
     from another address; general words like "sent" or "tried" picked out five times as many, mostly not.)"""
-    return bool(sig.refs) or asks_if_received(sig.text)
+    return asks_if_received(text) or bool(referenced_channels(text))
 
 
 def best_hint(scorer: Scorer, threshold: float, sig: Signals, neighbours: Sequence[tuple[float, Entry]],
               fnrs: Sequence[str] = (), signed: str = "") -> Hint | None:
     """The best-scoring neighbour at or above ``threshold`` (at least :data:`HINT_THRESHOLD`), scored as the
     matcher scores a pair, with no identity evidence between the writers (none is known: that is why it is
-    a hint), for a message that says it wrote before (:func:`says_it_wrote_before`).
+    a hint), for a message that says it wrote before (the caller checks :func:`says_it_wrote_before`).
 
     Wording alone is no lead: many people ask the same thing in the same words (measured on synthetic
     exports, the nearest other writer's message was the right one for 2 % of such messages). A neighbour
@@ -237,13 +242,13 @@ def best_hint(scorer: Scorer, threshold: float, sig: Signals, neighbours: Sequen
     query's) or are signed with different first names (``signed``) are two people."""
     best: Hint | None = None
     threshold = max(threshold, HINT_THRESHOLD)
-    if not says_it_wrote_before(sig):
-        return None
     for cos, e in neighbours:
-        ev = pair_features(sig, e.signals, cos, identity_via_text=False, answered_between=False)
-        if (not ev.values["shared_specifics"] or ev.values["topic_conflict"]
-                or (sig.refs and not ev.values["refers_to_this_channel"])
+        # the cheap tests first: most neighbours fail one, and their full evidence is not worked out
+        if ((sig.refs and (e.channel not in sig.refs or e.channel == sig.channel)) or not sig.specifics & e.specifics
                 or (fnrs and e.fnrs and not set(fnrs) & set(e.fnrs)) or (signed and e.signer and signed != e.signer)):
+            continue
+        ev = pair_features(sig, e.signals, cos, identity_via_text=False, answered_between=False)
+        if ev.values["topic_conflict"]:
             continue
         p = scorer.score(ev).probability
         if p >= threshold and (best is None or p > best.probability):
@@ -275,7 +280,7 @@ class HintFinder:
         """Index ``entry`` (with ``query``, also look for its hint); returns the hints found so far."""
         seq = self.index.add(entry, vec)
         self.unknown += query and seq >= 0
-        if query and seq >= 0 and says_it_wrote_before(entry.signals):
+        if query and seq >= 0 and says_it_wrote_before(entry.text):
             self.queries += 1
             self._pending.append((entry, vec, seq))
             if len(self._pending) >= self.CHUNK:

@@ -210,4 +210,4 @@ def test_the_index_takes_vectors_from_memory_and_the_disk_cache_and_never_runs_t
 def test_only_a_message_that_says_it_was_sent_before_is_looked_for(text: str, wrote: bool) -> None:
     from dedup.neighbours import says_it_wrote_before
 
-    assert says_it_wrote_before(Signals.of(text, "sms", T0)) is wrote
+    assert says_it_wrote_before(text) is wrote
