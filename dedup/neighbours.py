@@ -265,7 +265,7 @@ class HintFinder:
     with the run.
     """
 
-    CHUNK = 256
+    CHUNK = 64  # queries per matrix product: its (queries × window) result is the pass's main memory
 
     def __init__(self, scorer: Scorer, threshold: float, window: timedelta) -> None:
         self.scorer = scorer
