@@ -31,7 +31,7 @@ import numpy as np
 
 from dedup.embed import Embedder
 from dedup.features import Signals, pair_features
-from dedup.neighbours import Entry, WindowIndex, best_hint, says_it_wrote_before, signer
+from dedup.neighbours import HINT_WINDOW, Entry, WindowIndex, best_hint, says_it_wrote_before, signer
 from dedup.normalise import fold, normalise
 from dedup.scorer import Scorer
 from dedup.vector_cache import text_key
@@ -271,7 +271,8 @@ class InquiryMatcher:
                             {"identity": identity} if identity else {}, effective)
         if not via_text and not (person_id is not None and ctx.registered(person_id)):
             # Nobody knows who wrote this: say so when another writer's inquiry looks the same.
-            new = self._with_hint(new, msg, clean_body, norm, sig, person_id, ctx, since)
+            new = self._with_hint(new, msg, clean_body, norm, sig, person_id, ctx,
+                                  max(since, msg.sent_at - HINT_WINDOW))
         if not persons:
             return new
         history: list[CandidateMessage] = []

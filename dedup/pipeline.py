@@ -44,7 +44,7 @@ import numpy as np
 from dedup.batch import GROUP_COLUMNS, Grouper, MemoryContext, atomic_writer
 from dedup.matcher import InquiryMatcher, unknown_writer
 from dedup.models import ModelSpec
-from dedup.neighbours import Entry, HintFinder, signer
+from dedup.neighbours import HINT_WINDOW, Entry, HintFinder, signer
 from dedup.normalise import normalise
 from dedup.report import SummaryBuilder
 from dedup.sources import ReadTask, plan_reads, run_read_task
@@ -524,7 +524,7 @@ def run_dedup(opts: RunOptions, progress: Progress | None = None) -> RunResult:
         largest = 0
         shards = 1
         config = matcher_config(job)
-        finder = HintFinder(job.model.scorer(job.weights), config.threshold, config.window)
+        finder = HintFinder(job.model.scorer(job.weights), config.threshold, min(config.window, HINT_WINDOW))
         hint_count = 0
         with atomic_writer(opts.out, newline="") as out, _hint_writer(opts.hints) as hint_rows:
             writer = csv.writer(out)

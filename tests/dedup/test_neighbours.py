@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from dedup.features import Signals
 from dedup.matcher import InquiryMatcher
-from dedup.neighbours import Entry, WindowIndex, best_hint, signer
+from dedup.neighbours import HINT_WINDOW, Entry, WindowIndex, best_hint, signer
 from dedup.scorer import Scorer
 from inbox.cli import cli
 from inbox.storage.repository import Store, read_contacts_csv
@@ -122,8 +122,12 @@ def test_no_hint_without_a_lead(store: Store, embedder: Any, sender: str, text: 
 def test_a_hint_looks_only_inside_the_window(store: Store, embedder: Any) -> None:
     matcher = InquiryMatcher(embedder)
     store.ingest([mail("<a@x>", "hege.lunde@example.no", 0, SICK_PAY)], matcher=matcher)
-    late = matcher.config.window.total_seconds() / 3600 + 24
+    inside = HINT_WINDOW.total_seconds() / 3600 - 2
+    late = HINT_WINDOW.total_seconds() / 3600 + 24  # still in the matcher's window, past the hint's reach
+    assert timedelta(hours=late) < matcher.config.window
+    store.ingest([sms("SM8", "+4798765400", inside, FOLLOW_UP)], matcher=matcher)
     store.ingest([sms("SM9", "+4798765432", late, FOLLOW_UP)], matcher=matcher)
+    assert hint_of(store, "sms:SM8")["similar"] == "email:<a@x>"
     assert "similar" not in hint_of(store, "sms:SM9")
 
 
