@@ -211,6 +211,36 @@ class MentionIndex:
                 self._by_pair.pop(pair, None)
 
 
+class StoreWindow:
+    """How far a matcher-held index has read a store's rows (a ``rows(after_id, since, until=None)`` answer
+    of rows and the highest id it covers, as :class:`inbox.storage.writer._BatchContext` gives them): the
+    window once, then only the rows stored since (by id), and earlier days when an older message needs
+    them. Which store (``source``) it read, so that another store starts afresh."""
+
+    def __init__(self) -> None:
+        self.source: Any = None
+        self.top = 0  # highest message id read
+        self.start: datetime | None = None  # earliest sent time read
+
+    def reset(self, source: Any) -> None:
+        self.source, self.top, self.start = source, 0, None
+
+    def read(self, rows: Any, since: datetime) -> tuple[list[Any], list[Any]]:
+        """(the rows not read yet from ``start`` on, the rows of the days from ``since`` to ``start``
+        when ``since`` is earlier); the first read is the window from ``since``."""
+        earlier: list[Any] = []
+        if self.start is None:
+            fetched, top = rows(0, since)
+            self.start = since
+        else:
+            fetched, top = rows(self.top, self.start)
+            if since < self.start:  # an older message than any before: read the earlier days too
+                earlier, _ = rows(0, since, self.start)
+                self.start = since
+        self.top = max(self.top, top)  # read up to here, whether the caller keeps any row or not
+        return fetched, earlier
+
+
 class InquiryMatcher:
     """Implements :class:`inbox.matching.Matcher` with embeddings and pair evidence."""
 
@@ -227,13 +257,9 @@ class InquiryMatcher:
         self._names_top = 0  # highest person id the index has seen
         self._signal_cache: dict[str, Signals] = {}
         self._mentions: MentionIndex | None = None  # names signed by unknown writers, for a store context
-        self._mentions_source: Any = None
-        self._mentions_top = 0  # highest message id indexed
-        self._mentions_from: datetime | None = None  # earliest sent time indexed
+        self._mentions_read = StoreWindow()
         self._nn: WindowIndex | None = None  # every writer's inbound messages, for hints (store context)
-        self._nn_source: Any = None
-        self._nn_top = 0
-        self._nn_from: datetime | None = None
+        self._nn_read = StoreWindow()
 
     @property
     def lookback(self) -> timedelta:
@@ -343,21 +369,15 @@ class InquiryMatcher:
         once, then only the rows stored since (by id). Only messages whose vectors are known (embedded
         when this or an earlier run matched them, so in the vector cache) are indexed: the search never
         runs the model over the history."""
-        if self._nn is None or self._nn_source != source:
-            self._nn, self._nn_source, self._nn_top, self._nn_from = WindowIndex(), source, 0, None
-        if self._nn_from is None:
-            fetched, top = rows(0, since)
-            self._nn_from = since
-        else:
-            fetched, top = rows(self._nn_top, self._nn_from)
-            if since < self._nn_from:
-                earlier, _ = rows(0, since, self._nn_from)
-                fetched += earlier
-                self._nn_from = since
-            elif since - self._nn_from > self.config.window:  # time moved on: drop what left the window
-                self._nn.evict(since)
-                self._nn_from = since
-        self._nn_top = max(self._nn_top, top)
+        read = self._nn_read
+        if self._nn is None or read.source != source:
+            self._nn = WindowIndex()
+            read.reset(source)
+        elif read.start is not None and since - read.start > self.config.window:  # time moved on
+            self._nn.evict(since)
+            read.start = since
+        fetched, earlier = read.read(rows, since)
+        fetched += earlier
         if fetched:
             norms = [self._norm(Channel(ch), body) for _, _, _, ch, _, body in fetched]
             vecs = self.vectors.known([n.text for n in norms])
@@ -481,20 +501,12 @@ class InquiryMatcher:
         if key is None or not callable(rows):
             return set()
         source = getattr(ctx, "database", None)
-        if (self._mentions is None or self._mentions_source != source
+        if (self._mentions is None or self._mentions_read.source != source
                 or len(self._mentions) > MENTION_INDEX_LIMIT):
-            self._mentions, self._mentions_source, self._mentions_top, self._mentions_from = (
-                MentionIndex(), source, 0, None)
-        if self._mentions_from is None:
-            fetched, top = rows(0, since)
-            self._mentions_from = since
-        else:
-            fetched, top = rows(self._mentions_top, self._mentions_from)
-            if since < self._mentions_from:  # an older message than any before: read the earlier days too
-                earlier, _ = rows(0, since, self._mentions_from)
-                fetched += [r for r in earlier if r[0]]  # (this batch's own rows came with the first answer)
-                self._mentions_from = since
-        self._mentions_top = max(self._mentions_top, top)  # read up to here, whether any row was kept or not
+            self._mentions = MentionIndex()
+            self._mentions_read.reset(source)
+        fetched, earlier = self._mentions_read.read(rows, since)
+        fetched += [r for r in earlier if r[0]]  # (this batch's own rows came with the first answer)
         found = set()
         for mid, pid, sent, text in fetched:
             if mid:
