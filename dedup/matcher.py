@@ -295,7 +295,7 @@ class InquiryMatcher:
         effective = next(iter(via_text)) if via_text and not (person_id and ctx.registered(person_id)) else None
         new = MatchDecision(None, None, "new inquiry" + (" (new topic in a reply)" if excluded else ""),
                             {"identity": identity} if identity else {}, effective)
-        if not via_text and not (person_id is not None and ctx.registered(person_id)):
+        if unknown_writer(new):
             # Nobody knows who wrote this: say so when another writer's inquiry looks the same.
             new = self._with_hint(new, msg, clean_body, norm, sig, person_id, ctx,
                                   max(since, msg.sent_at - HINT_WINDOW))
