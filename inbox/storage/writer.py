@@ -115,22 +115,14 @@ class IngestSummary:
         }
 
 
-def person_identity(msg: IncomingMessage) -> list[Identity]:
-    """Identities that tie a message to its citizen (the sender inbound, the recipient outbound)."""
-    ids = list(msg.identities)
-    address = msg.sender if msg.direction == Direction.IN else msg.recipient
-    ident = identity_for_address(msg.channel.value, address)
-    if ident is not None:
-        ids.append(ident)
-    return ids
-
-
 _ADDRESS_IDENTITY: dict[tuple[str, str], Identity | None] = {}
 
 
-def _person_identity(msg: IncomingMessage) -> list[Identity]:
-    """:func:`person_identity`, with each address normalised once: the same few addresses write again and
-    again, and normalising one (a phone number above all) cost more than the rest of resolving it."""
+def person_identity(msg: IncomingMessage) -> list[Identity]:
+    """Identities that tie a message to its citizen (the sender inbound, the recipient outbound).
+
+    Each address is normalised once (bounded cache): the same few addresses write again and again, and
+    normalising one (a phone number above all) cost more than the rest of resolving it."""
     address = msg.sender if msg.direction == Direction.IN else msg.recipient
     cache_key = (msg.channel, address)
     if cache_key in _ADDRESS_IDENTITY:
@@ -547,7 +539,7 @@ class MessageWriter:
         wanted: dict[tuple[str, str], None] = {}
         per_msg: dict[str, tuple[list[Identity], list[tuple[str, str]]]] = {}
         for key, m in msgs:
-            ids = _person_identity(m)
+            ids = person_identity(m)
             pairs = [(i.kind.value, i.value) for i in ids]  # (kind, value) worked out once per identity
             per_msg[key] = (ids, pairs)
             for pair in pairs:
