@@ -46,21 +46,22 @@ _WROTE = re.compile(
 _ALSO = re.compile(
     r"\b(også|og|òg|igjen|i tillegg|her også|her og|as well|too|also|again|już|też|również|також|ще|"
     r"sidoo kale|mar kale)\b", _F)
-_FOLLOWUP = re.compile(
-    r"(har (dere|de|du) (fått|sett|mottatt|motteke|fått med deg|lest|lese|sjekket|kikket)|"
+#: Asking whether an earlier message arrived: one kind of follow-up (:data:`_FOLLOWUP`), and the one that says
+#: an earlier message exists ("har dere fått meldingen min?", not "still no money").
+_ASKS_RECEIVED_WORDS = (
+    r"har (dere|de|du) (fått|sett|mottatt|motteke|fått med deg|lest|lese|sjekket|kikket)|"
     r"(fikk|fekk) (dere|de|du)|kom (den|det|meldinga|meldingen|mailen|e-posten|han|ho) (fram|frem)|"
+    r"did (you|anyone) (get|receive|see|read)|have you (got|received|seen|read)|czy (dostali|otrzymali)")
+_ASKS_RECEIVED = re.compile(f"({_ASKS_RECEIVED_WORDS})", _F)
+_FOLLOWUP = re.compile(
+    f"({_ASKS_RECEIVED_WORDS}|"
     r"(ikke|ikkje|ingen) (fått|hørt|høyrt|fått noe|fått noko) (svar|noe|noko)?|"
     r"venter (fortsatt|framleis|enno|ennå|på svar)|"
     r"ventar (framleis|enno|på svar)|(har|hev) ikk?j?e (hørt|høyrt|fått)|(ikke|ikkje) svar|"
-    r"did (you|anyone) (get|receive|see|read)|have you (got|received|seen|read)|any (update|news)|"
+    r"any (update|news)|"
     r"no (reply|answer|response)|not (heard|received|got) (back|anything|a reply|an answer)|still (waiting|no)|"
-    r"czy (dostali|otrzymali)|nadal (czekam|nic)|brak odpowiedzi|ще чекаю|не отримав\w*|"
+    r"nadal (czekam|nic)|brak odpowiedzi|ще чекаю|не отримав\w*|"
     r"hallo\?+|hei\?+|hello\?+|\?\?+)", _F)
-#: The part of :data:`_FOLLOWUP` that asks whether an earlier message arrived (not "still no money").
-_ASKS_RECEIVED = re.compile(
-    r"(har (dere|de|du) (fått|sett|mottatt|motteke|fått med deg|lest|lese|sjekket|kikket)|"
-    r"(fikk|fekk) (dere|de|du)|kom (den|det|meldinga|meldingen|mailen|e-posten|han|ho) (fram|frem)|"
-    r"did (you|anyone) (get|receive|see|read)|have you (got|received|seen|read)|czy (dostali|otrzymali))", _F)
 _NEW_TOPIC = re.compile(
     r"(et annet spørsmål|eit anna spørsmål|et nytt spørsmål|eit nytt spørsmål|(et|eit) (anna|annet|nytt) (tema|sak)|"
     r"noe annet|noko anna|(en|ei) (annen|anna|ny) sak|ny sak|annen ting|anna ting|dukket opp noe|dukka opp noko|"
