@@ -53,8 +53,9 @@ def dedup() -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write a self-contained HTML report (figures and charts).")
 @click.option("--hints", "hints_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write cross-writer hints: an unknown writer's new inquiry whose nearest message of "
-                   "another writer scores as the same inquiry (key,group,similar_key,similar_group,cosine,"
+              help="Also write cross-writer hints: an unknown writer's new inquiry that says it was sent "
+                   "before, and the earlier message of another writer (same subject, a shared date, amount or "
+                   "number) that scores as the same inquiry (key,group,similar_key,similar_group,cosine,"
                    "probability). Hints are never merged: check whether it is the same person.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
