@@ -55,6 +55,21 @@ def threads_of(store: Store) -> dict[str, int]:
     return out
 
 
+def record_window_reads(monkeypatch: pytest.MonkeyPatch, method: str) -> list[int]:
+    """The ``after_id`` of every call to the store context's window reader ``method``, as they come."""
+    from inbox.storage.writer import _BatchContext
+
+    asked: list[int] = []
+    real = getattr(_BatchContext, method)
+
+    def recording(self: _BatchContext, after_id: int, since: datetime, until: datetime | None = None) -> Any:
+        asked.append(after_id)
+        return real(self, after_id, since, until)
+
+    monkeypatch.setattr(_BatchContext, method, recording)
+    return asked
+
+
 def test_same_request_on_two_channels_is_one_inquiry(seeded: tuple[Store, InquiryMatcher]) -> None:
     store, matcher = seeded
     store.ingest([mail("<a@x>", "hege.lunde@example.no", 0,
@@ -232,16 +247,7 @@ def test_a_signed_name_counts_only_inside_the_window(seeded: tuple[Store, Inquir
 
 def test_signed_names_are_read_from_the_store_once_then_only_what_is_new(
         seeded: tuple[Store, InquiryMatcher], monkeypatch: pytest.MonkeyPatch) -> None:
-    from inbox.storage.writer import _BatchContext
-
-    asked: list[int] = []
-    real = _BatchContext.unknown_inbound
-
-    def recording(self: _BatchContext, after_id: int, since: datetime, until: datetime | None = None) -> Any:
-        asked.append(after_id)
-        return real(self, after_id, since, until)
-
-    monkeypatch.setattr(_BatchContext, "unknown_inbound", recording)
+    asked = record_window_reads(monkeypatch, "unknown_inbound")
     store, matcher = seeded
     store.ingest([sms("SM0", "+4791111111", 399, "Når får jeg svar på søknaden om AAP?")], matcher=matcher)
     store.ingest([mail("<z@x>", "x@example.org", 400, "Når kommer bostøtten?", name="Ola Olsen")], matcher=matcher)

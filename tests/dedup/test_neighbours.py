@@ -16,7 +16,7 @@ from dedup.neighbours import HINT_WINDOW, Entry, WindowIndex, best_hint, signer
 from dedup.scorer import Scorer
 from inbox.cli import cli
 from inbox.storage.repository import Store, read_contacts_csv
-from tests.dedup.test_matcher import CONTACTS, mail, sms, threads_of
+from tests.dedup.test_matcher import CONTACTS, mail, record_window_reads, sms, threads_of
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -133,16 +133,7 @@ def test_a_hint_looks_only_inside_the_window(store: Store, embedder: Any) -> Non
 
 def test_the_window_is_read_once_then_only_rows_stored_since(
         store: Store, embedder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from inbox.storage.writer import _BatchContext
-
-    asked: list[int] = []
-    real = _BatchContext.inbound_messages
-
-    def recording(self: _BatchContext, after_id: int, since: datetime, until: datetime | None = None) -> Any:
-        asked.append(after_id)
-        return real(self, after_id, since, until)
-
-    monkeypatch.setattr(_BatchContext, "inbound_messages", recording)
+    asked = record_window_reads(monkeypatch, "inbound_messages")
     matcher = InquiryMatcher(embedder)
     store.ingest([mail("<a@x>", "hege.lunde@example.no", 0, SICK_PAY)], matcher=matcher)
     store.ingest([sms("SM8", "+4798765432", 5, "Har dere fått meldingen min om meldekortet?")], matcher=matcher)
