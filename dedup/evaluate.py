@@ -15,14 +15,24 @@ from pathlib import Path
 from typing import Any
 
 
-def read_labels(path: Path) -> dict[str, dict[str, str]]:
+def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> list[dict[str, str]]:
+    """The rows of a CSV file with a header; ValueError naming the file and the missing columns when it
+    lacks any of ``columns`` (``what``: the kind of file expected, for the message)."""
     with path.open(newline="", encoding="utf-8") as f:
-        return {r["key"]: r for r in csv.DictReader(f)}
+        reader = csv.DictReader(f)
+        missing = [c for c in columns if c not in (reader.fieldnames or ())]
+        if missing:
+            raise ValueError(f"{path}: not {what}: no column {', '.join(missing)} in its header "
+                             f"(expected {', '.join(columns)})")
+        return list(reader)
+
+
+def read_labels(path: Path) -> dict[str, dict[str, str]]:
+    return {r["key"]: r for r in _read_csv(path, ("key", "inquiry"), "a labels file")}
 
 
 def read_groups(path: Path) -> dict[str, str]:
-    with path.open(newline="", encoding="utf-8") as f:
-        return {r["key"]: r["group"] for r in csv.DictReader(f)}
+    return {r["key"]: r["group"] for r in _read_csv(path, ("key", "group"), "a groups file")}
 
 
 def _pairs(mapping: Mapping[str, str]) -> set[tuple[str, str]]:
@@ -95,13 +105,12 @@ def evaluate_hints(labels: Mapping[str, Mapping[str, str]], hints_csv: Path) -> 
     """How many cross-writer hints (``inbox dedup --hints``) point at the same labelled inquiry, and how
     many at a message of the same labelled person (the question a hint asks a caseworker)."""
     n = same_inquiry = same_person = unlabelled = 0
-    with hints_csv.open(newline="", encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            n += 1
-            a, b = labels.get(r["key"]), labels.get(r["similar_key"])
-            if a is None or b is None:
-                unlabelled += 1
-                continue
-            same_inquiry += a["inquiry"] == b["inquiry"]
-            same_person += a["person"] == b["person"]
+    for r in _read_csv(hints_csv, ("key", "similar_key"), "a hints file"):
+        n += 1
+        a, b = labels.get(r["key"]), labels.get(r["similar_key"])
+        if a is None or b is None:
+            unlabelled += 1
+            continue
+        same_inquiry += a["inquiry"] == b["inquiry"]
+        same_person += bool(a.get("person")) and a.get("person") == b.get("person")
     return {"hints": n, "same_inquiry": same_inquiry, "same_person": same_person, "unlabelled": unlabelled}

@@ -205,10 +205,13 @@ def eval_(labels: Path, groups: Path, as_json: bool, show: int, hints_path: Path
     """Pairwise and B-cubed precision/recall/F1 over inbound messages, and the worst errors."""
     from dedup.evaluate import evaluate, evaluate_hints, read_groups, read_labels
 
-    truth = read_labels(labels)
-    ev = evaluate(truth, read_groups(groups))
+    try:
+        truth = read_labels(labels)
+        ev = evaluate(truth, read_groups(groups))
+        hints = evaluate_hints(truth, hints_path) if hints_path is not None else None
+    except ValueError as exc:  # a file that is not what the option takes: say which and why
+        raise click.ClickException(str(exc)) from exc
     d = ev.as_dict()
-    hints = evaluate_hints(truth, hints_path) if hints_path is not None else None
     if as_json:
         out.print_json(data=d if hints is None else {**d, "hints": hints})
         return

@@ -342,3 +342,17 @@ def test_hints_answered_in_chunks_see_only_the_messages_before_them(
     chunked = (tmp_path / "chunked.csv").read_text(encoding="utf-8")
     assert chunked == (tmp_path / "single.csv").read_text(encoding="utf-8")
     assert "email:<a@x>" in chunked
+
+
+def test_eval_names_a_file_that_is_not_what_the_option_takes(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_text("key,inquiry,person,direction\na,i1,p1,in\n", encoding="utf-8")
+    groups = tmp_path / "g.csv"
+    groups.write_text("key,group\na,g1\n", encoding="utf-8")
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("a,b\n1,2\n", encoding="utf-8")
+    for args in (["--labels", str(labels), str(wrong)], ["--labels", str(wrong), str(groups)],
+                 ["--labels", str(labels), str(groups), "--hints", str(wrong)]):
+        r = CliRunner().invoke(cli, ["dedup", "eval", *args])
+        assert r.exit_code == 1 and not isinstance(r.exception, KeyError), r.output
+        assert str(wrong) in r.output and "no column key" in r.output
