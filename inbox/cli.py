@@ -644,7 +644,11 @@ def reply(c: Ctx, thread: int, channel: str, body: str) -> None:
 
 @cli.group()
 def users() -> None:
-    """Users and roles (caseworker, supervisor, admin). The first user added ends set-up mode."""
+    """Users and roles (caseworker, supervisor, admin). The first user added ends set-up mode.
+
+    The first user must be an admin (usually yourself: `inbox users add $USER --role admin`), and the last
+    admin can be neither demoted nor removed, so there is always someone who can add users.
+    """
 
 
 @users.command("add")
@@ -653,10 +657,23 @@ def users() -> None:
 @click.option("--unit", default="", help="Office unit (a caseworker sees that unit's persons and unassigned ones).")
 @pass_ctx
 def users_add(c: Ctx, name: str, role: str, unit: str) -> None:
-    """Add a user or change their role. Only an admin may (or anyone while no user exists yet)."""
+    """Add a user or change their role. Only an admin may (or anyone while no user exists yet).
+
+    The first user must be an admin, and the last admin keeps that role: either is refused with a hint.
+    """
     c.require(Permission.ADMINISTER)
     c.store().add_user(name, Role(role), unit, by=c.settings.user)
     out.print(f"{name}: {role}" + (f" in {unit}" if unit else ""))
+
+
+@users.command("remove")
+@click.argument("name")
+@pass_ctx
+def users_remove(c: Ctx, name: str) -> None:
+    """Remove a user. The last admin cannot be removed: make another user admin first."""
+    c.require(Permission.ADMINISTER)
+    c.store().remove_user(name, by=c.settings.user)
+    out.print(f"{name}: removed", markup=False)
 
 
 @users.command("list")

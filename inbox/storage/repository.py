@@ -563,7 +563,18 @@ class Store:
         raise PermissionDenied(f"{name} is not a user of this inbox (an admin adds users with `inbox users add`)")
 
     def add_user(self, name: str, role: Role, unit: str = "", *, by: str) -> None:
+        """Add a user or change their role. The inbox always keeps an admin: the first user must be one,
+        and the last admin cannot be demoted (:class:`ConflictError` with the command that helps)."""
         with self.engine.begin() as conn:
+            admins = _admins(conn)
+            if role != Role.ADMIN:
+                if not admins and conn.execute(select(T_USER.c.name).limit(1)).first() is None:
+                    raise ConflictError(
+                        f"the first user must be an admin, or nobody could add users or read the audit log "
+                        f"afterwards: add one first (`inbox users add {by} --role admin`), then {name}")
+                if admins == [name]:
+                    raise ConflictError(f"{name} is the last admin: make another user admin first "
+                                        f"(`inbox users add NAME --role admin`)")
             exists = conn.execute(select(T_USER.c.name).where(T_USER.c.name == name)).first()
             if exists:
                 conn.execute(update(T_USER).where(T_USER.c.name == name).values(role=role.value, unit=unit))
@@ -571,6 +582,18 @@ class Store:
                 conn.execute(insert(T_USER).values(name=name, role=role.value, unit=unit,
                                                    created_at=datetime.now(UTC)))
             _audit(conn, by, "user", None, name=name, role=role.value, unit=unit)
+
+    def remove_user(self, name: str, *, by: str) -> None:
+        """Remove a user (their claims and audit trail stay). The last admin cannot be removed."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(T_USER.c.role).where(T_USER.c.name == name)).first()
+            if row is None:
+                raise NotFoundError(f"no user {name}")
+            if _admins(conn) == [name]:
+                raise ConflictError(f"{name} is the last admin: make another user admin first "
+                                    f"(`inbox users add NAME --role admin`)")
+            conn.execute(delete(T_USER).where(T_USER.c.name == name))
+            _audit(conn, by, "user", None, name=name, removed=True)
 
     def users(self) -> list[User]:
         with self.engine.connect() as conn:
@@ -764,6 +787,15 @@ class QueueEntry:
 def _audit(conn: Any, user: str, action: str, thread_id: int | None = None, **detail: Any) -> None:
     conn.execute(insert(T_AUDIT).values(at=datetime.now(UTC), user=user, action=action, thread_id=thread_id,
                                         person_id=None, detail=json.dumps(detail, default=str) if detail else ""))
+
+
+def _admins(conn: Any) -> list[str]:
+    """The admins' names, locked on PostgreSQL until the transaction ends: two admins demoting each other at
+    once cannot both pass the last-admin check."""
+    q = select(T_USER.c.name).where(T_USER.c.role == Role.ADMIN.value).order_by(T_USER.c.name)
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update()
+    return [str(n) for n in conn.execute(q).scalars()]
 
 
 def _merge_person(conn: Any, old: int, new: int) -> None:
