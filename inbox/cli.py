@@ -162,14 +162,14 @@ def contacts_import(c: Ctx, csv_file: Path, as_json: bool) -> None:
 
     res = c.store().import_contacts(read_contacts_csv(csv_file))
     if as_json:
-        out.print_json(data={"added": res.added, "updated": res.updated, "merged": res.merged,
-                             "problems": [_problem(p) for p in res.problems]})
+        out.print_json(data={"added": res.added, "updated": res.updated, "unchanged": res.unchanged,
+                             "merged": res.merged, "problems": [_problem(p) for p in res.problems]})
     else:
-        out.print(f"contacts: {res.added} added, {res.updated} updated, {res.merged} merged with earlier "
-                  f"unknown senders, {len(res.problems)} problems")
+        out.print(f"contacts: {res.added} added, {res.updated} updated, {res.unchanged} unchanged, {res.merged} "
+                  f"merged with earlier unknown senders, {len(res.problems)} problems")
         for p in res.problems:
             err.print(f"  {p.source}:{p.position}: {p.reason}")
-    if res.problems and not (res.added or res.updated):
+    if res.problems and not (res.added or res.updated or res.unchanged):
         sys.exit(1)
 
 
@@ -358,6 +358,7 @@ def stats(c: Ctx, as_json: bool, target_hours: float = 48.0, at: datetime | None
     """Queue length and waiting times, counted in unique inquiries (not raw messages)."""
     c.require(Permission.VIEW_STATS)
     from inbox.supervise import gather
+    from inbox.workdays import target_label
 
     f = gather(c.store(), at.replace(tzinfo=UTC) if at else None, target_hours=target_hours)
     s = f.stats
@@ -369,7 +370,7 @@ def stats(c: Ctx, as_json: bool, target_hours: float = 48.0, at: datetime | None
               f" · 90th percentile {fmt_duration(s.waiting_p90_seconds)}")
     out.print("by channel: " + ", ".join(f"{k} {v}" for k, v in s.by_channel.items()))
     out.print("by number of channels: " + ", ".join(f"{k}: {v}" for k, v in s.by_channel_count.items()))
-    out.print(f"waiting beyond {target_hours:g} working hours: {f.waiting_beyond_target}")
+    out.print(f"waiting beyond {target_label(target_hours)}: {f.waiting_beyond_target}")
     for name, load in f.caseworkers.items():
         out.print(f"  {name}: {load['claimed']} claimed, {load['answered_today']} answered today", markup=False)
     for h in f.connectors:
@@ -412,8 +413,10 @@ def claim(c: Ctx, thread: int | None, next_: bool) -> None:
         return
     if thread is None:
         raise click.UsageError("give a THREAD id or --next")
-    store.claim(thread, c.settings.user)
-    out.print(f"claimed thread {thread}")
+    if store.claim(thread, c.settings.user):
+        out.print(f"claimed thread {thread}")
+    else:
+        out.print(f"thread {thread} is already claimed by you")
 
 
 @cli.command()
@@ -492,7 +495,7 @@ def supervise(c: Ctx, target_hours: float = 48.0) -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the queue as JSON instead of a table.")
 @click.option("--no-tui", is_flag=True, help="Print the queue table instead of opening the TUI "
-              "(the default when stdout is not a terminal). TUI (issue 7).")
+              "(the default when stdout is not a terminal).")
 @pass_ctx
 def demo(c: Ctx, as_json: bool, no_tui: bool) -> None:
     """Load the bundled demo data (a few dozen messages on three channels) and open the TUI on it.
@@ -532,7 +535,9 @@ def demo(c: Ctx, as_json: bool, no_tui: bool) -> None:
 @click.argument("message", type=int)
 @pass_ctx
 def split(c: Ctx, message: int) -> None:
-    """Move a message (its id from `inbox show MESSAGE --json`) out of its thread into a new inquiry.
+    """Move a message out of its thread into a new inquiry of its own.
+
+    MESSAGE is the message's id: the #N on its line in `inbox show THREAD` ("id" in `inbox show THREAD --json`).
 
     Recorded in the audit log and used as a labelled pair when the scorer is refitted.
     """

@@ -16,6 +16,12 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 
+NO_CONTACTS_WARNING = (
+    "[yellow]warning[/]: no --contacts: without the contact register a person's phone number and email address "
+    "are not known to belong to the same person, so the SMS and the email of one inquiry are mostly not grouped "
+    "(on the dev set pairwise F1 falls from 0.97 to 0.71). Pass the register with --contacts contacts.csv.")
+
+
 @click.group(cls=DefaultGroup, default="run")
 def dedup() -> None:
     """Find which exported messages are the same inquiry (no database needed).
@@ -29,7 +35,9 @@ def dedup() -> None:
 @dedup.command("run")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--contacts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Contact register CSV (fnr, aktor_id, name, phone, email).")
+              help="Contact register CSV (fnr, aktor_id, name, phone, email). Without it a person's phone and "
+                   "email address are not known to be the same person, and far fewer inquiries are grouped "
+                   "across channels (a warning says so).")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write key,group,person,channel,sent,score,reason (written atomically).")
 @click.option("--model", default="default", show_default=True,
@@ -75,6 +83,8 @@ def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: s
     from dedup.models import ModelSpec
     from dedup.pipeline import RunOptions, run_dedup
 
+    if contacts is None:
+        err.print(NO_CONTACTS_WARNING)
     workers = jobs or os.cpu_count() or 1
     spec = ModelSpec(model, device=device, threads=max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None)
     opts = RunOptions(files=list(files), out=out_path, contacts=contacts, model=spec, threshold=threshold,

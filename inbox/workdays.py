@@ -37,3 +37,12 @@ def working_cutoff(now: datetime, hours: float) -> datetime:
 def working_target_seconds(now: datetime, hours: float) -> float:
     """Wall-clock seconds from the working-day cutoff to ``now`` (what ``Store.waiting_beyond`` takes)."""
     return (now - working_cutoff(now, hours)).total_seconds()
+
+
+def target_label(hours: float) -> str:
+    """The waiting target in words, the same in `inbox stats` and the supervisor view: whole days as
+    working days ("2 working days"), anything else in working hours ("36 working hours")."""
+    days, rest = divmod(hours, 24)
+    if rest == 0 and days:
+        return f"{days:g} working day{'s' * (days != 1)}"
+    return f"{hours:g} working hour{'s' * (hours != 1)}"

@@ -52,6 +52,7 @@ class ContactSummary:
     updated: int = 0
     merged: int = 0
     problems: tuple[Quarantined, ...] = ()
+    unchanged: int = 0  # rows identical to what was stored (a re-import)
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,8 @@ class Store:
 
     # -- contacts -------------------------------------------------------------------------------
     def import_contacts(self, contacts: Iterable[Contact | Quarantined]) -> ContactSummary:
-        added = updated = merged = 0
+        """Add or update registered persons; a row identical to what is stored counts as unchanged."""
+        added = updated = merged = unchanged = 0
         problems: list[Quarantined] = []
         with self.engine.begin() as conn:
             for c in contacts:
@@ -257,21 +259,25 @@ class Store:
                             break
                 values = {"name": c.name, "fnr": c.fnr or None, "aktor_id": c.aktor_id or None,
                           "in_register": True}
+                new = pid is None
+                changed = False
                 if pid is None:
                     pid = int(conn.execute(insert(T_PERSON).values(
                         **values, age_group="", language="", interpreter=False, digital_skills="",
                         preferred_channel="", notes="", meetings_held=0, open_conflict=False,
                     )).inserted_primary_key[0])  # type: ignore[index]
-                    added += 1
                 else:
-                    conn.execute(update(T_PERSON).where(T_PERSON.c.id == pid).values(**values))
-                    updated += 1
+                    now = conn.execute(select(*(T_PERSON.c[k] for k in values)).where(T_PERSON.c.id == pid)).one()
+                    if dict(now._mapping) != values:
+                        conn.execute(update(T_PERSON).where(T_PERSON.c.id == pid).values(**values))
+                        changed = True
                 for kind, value in idents:
                     owner = conn.execute(
                         select(T_IDENT.c.person_id).where(T_IDENT.c.kind == kind, T_IDENT.c.value == value)
                     ).scalar_one_or_none()
                     if owner is None:
                         conn.execute(insert(T_IDENT).values(person_id=pid, kind=kind, value=value))
+                        changed = True
                     elif owner != pid:
                         owner_in_register = conn.execute(
                             select(T_PERSON.c.in_register).where(T_PERSON.c.id == owner)).scalar_one()
@@ -281,8 +287,16 @@ class Store:
                             continue
                         _merge_person(conn, owner, pid)
                         merged += 1
-            bump_names_version(conn)
-        return ContactSummary(added, updated, merged, tuple(problems))
+                        changed = True
+                if new:
+                    added += 1
+                elif changed:
+                    updated += 1
+                else:
+                    unchanged += 1
+            if added or updated or merged:
+                bump_names_version(conn)
+        return ContactSummary(added, updated, merged, tuple(problems), unchanged)
 
     # -- queue ----------------------------------------------------------------------------------
     def open_threads(self, *, limit: int = 100, offset: int = 0, claimed_by: str | None = None,
@@ -402,8 +416,10 @@ class Store:
                 T_THREAD.c.state.in_(OPEN_STATES), T_THREAD.c.first_contact < cutoff)).scalar_one())
 
     # -- claims -----------------------------------------------------------------------------------
-    def claim(self, thread_id: int, user: str) -> None:
-        """Claim an open thread for ``user``. Exactly one of two concurrent claims wins."""
+    def claim(self, thread_id: int, user: str) -> bool:
+        """Claim an open thread for ``user``. Exactly one of two concurrent claims wins.
+
+        True when claimed now; False when ``user`` already held it (nothing changes, nothing is audited)."""
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
             res = conn.execute(
@@ -416,10 +432,13 @@ class Store:
                                    .where(T_THREAD.c.id == thread_id)).first()
                 if row is None:
                     raise NotFoundError(f"no thread {thread_id}")
+                if row.state == "claimed" and row.claimed_by == user:
+                    return False
                 if row.state == "claimed":
                     raise ConflictError(f"thread {thread_id} is already claimed by {row.claimed_by}")
                 raise ConflictError(f"thread {thread_id} is {row.state}, not open")
             _audit(conn, user, "claim", thread_id)
+        return True
 
     def claim_next(self, user: str) -> int | None:
         """Claim the first open thread in fair order; on PostgreSQL with FOR UPDATE SKIP LOCKED."""

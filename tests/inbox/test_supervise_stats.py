@@ -23,7 +23,7 @@ from inbox.domain import ThreadState
 from inbox.ingest import read_files
 from inbox.storage.repository import Store, read_contacts_csv
 from inbox.supervise import gather
-from inbox.workdays import working_cutoff, working_target_seconds
+from inbox.workdays import target_label, working_cutoff, working_target_seconds
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # a Thursday
 NOW_ARG = "2026-11-26T12:00:00"
@@ -70,6 +70,12 @@ def test_a_weekend_never_counts() -> None:
 
 
 # -- the store ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("hours", "label"), [(48, "2 working days"), (24, "1 working day"),
+                                              (36, "36 working hours"), (1, "1 working hour")])
+def test_the_target_has_one_label_in_stats_and_the_supervisor_view(hours: float, label: str) -> None:
+    assert target_label(hours) == label
+
+
 def test_waiting_beyond_counts_open_inquiries_older_than_the_cutoff(demo: tuple[Store, str]) -> None:
     store, _ = demo
     entries = store.open_threads(limit=10_000)
@@ -115,7 +121,9 @@ def test_stats_json_has_every_figure_and_the_target(demo: tuple[Store, str]) -> 
     expected = store.waiting_beyond(working_target_seconds(NOW, 48), NOW)
     assert data["waiting_beyond_target"] == expected
     text = CliRunner().invoke(cli, ["--db", url, "--user", "sjef", "stats", "--now", NOW_ARG]).output
-    assert f"waiting beyond 48 working hours: {expected}" in text and "anna: 1 claimed" in text
+    assert f"waiting beyond 2 working days: {expected}" in text and "anna: 1 claimed" in text
+    text = CliRunner().invoke(cli, ["--db", url, "--user", "sjef", "stats", "--target-hours", "36"]).output
+    assert "waiting beyond 36 working hours: " in text
 
 
 def test_supervise_and_tui_open_the_supervisor_view_for_a_supervisor(demo: tuple[Store, str],

@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from inbox.errors import InboxError
 from inbox.supervise import Figures, default_history_since, gather
+from inbox.workdays import target_label
 from tui.format import channel_name, waiting
 from tui.messages import Failed, FiguresLoaded, report_worker_error
 from tui.screens.refresh import BookedRefresh
@@ -44,13 +45,6 @@ def _table(title: str, *columns: str) -> Table:
     for i, col in enumerate(columns):
         table.add_column(col, justify="right" if i else "left", no_wrap=True, overflow="ellipsis")
     return table
-
-
-def target_label(hours: float) -> str:
-    days, rest = divmod(hours, 24)
-    if rest == 0 and days:
-        return f"{days:g} working day{'s' * (days != 1)}"
-    return f"{hours:g} working hours"
 
 
 class SupervisorScreen(BookedRefresh):

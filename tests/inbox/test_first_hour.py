@@ -1,0 +1,76 @@
+"""A newcomer's first hour (issue 18): what the commands say is true, and small surprises are gone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from inbox.cli import cli
+from inbox.demo import demo_contacts, demo_files
+
+
+def inbox(db: str, *args: str, user: str = "ola") -> Result:
+    return CliRunner().invoke(cli, ["--db", db, "--user", user, "--matcher", "structural", *args])
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'inbox.db'}"
+    assert inbox(url, "init").exit_code == 0
+    assert inbox(url, "contacts", "import", str(demo_contacts())).exit_code == 0
+    assert inbox(url, "ingest", *map(str, demo_files())).exit_code == 0
+    return url
+
+
+def test_re_importing_the_same_contacts_reports_them_unchanged(demo_db: str, tmp_path: Path) -> None:
+    r = inbox(demo_db, "contacts", "import", str(demo_contacts()), "--json")
+    data = json.loads(r.stdout)
+    rows = len(demo_contacts().read_text(encoding="utf-8").splitlines()) - 1
+    assert (data["added"], data["updated"], data["unchanged"], data["merged"]) == (0, 0, rows, 0)
+    assert f"0 updated, {rows} unchanged" in inbox(demo_db, "contacts", "import", str(demo_contacts())).output
+    # one renamed person is one update, the rest stay unchanged
+    lines = demo_contacts().read_text(encoding="utf-8").splitlines()
+    fnr, aktor, _name, *rest = lines[1].split(",")
+    changed = tmp_path / "contacts.csv"
+    changed.write_text("\n".join([lines[0], ",".join([fnr, aktor, "Nytt Navn", *rest]), *lines[2:]]) + "\n",
+                       encoding="utf-8")
+    data = json.loads(inbox(demo_db, "contacts", "import", str(changed), "--json").stdout)
+    assert (data["added"], data["updated"], data["unchanged"]) == (0, 1, rows - 1)
+
+
+def test_claiming_a_thread_you_already_hold_is_a_no_op(demo_db: str) -> None:
+    tid = json.loads(inbox(demo_db, "queue", "--json").stdout)[0]["thread"]
+    assert inbox(demo_db, "claim", str(tid)).exit_code == 0
+    r = inbox(demo_db, "claim", str(tid))
+    assert r.exit_code == 0 and f"thread {tid} is already claimed by you" in r.output
+    events = json.loads(inbox(demo_db, "audit", "--json", "--thread", str(tid)).stdout)
+    assert [e["action"] for e in events].count("claim") == 1
+    r = inbox(demo_db, "claim", str(tid), user="kari")  # someone else's claim is still refused
+    assert r.exit_code == 1 and "already claimed by ola" in r.output
+
+
+def test_help_texts_say_the_right_thing() -> None:
+    demo_help = CliRunner().invoke(cli, ["demo", "--help"]).output
+    assert "issue" not in demo_help
+    split_help = " ".join(CliRunner().invoke(cli, ["split", "--help"]).output.split())
+    assert "inbox show MESSAGE" not in split_help
+    assert "inbox show THREAD" in split_help
+
+
+def test_dedup_without_contacts_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.pipeline
+
+    def stop(*_args: object) -> None:  # the warning comes before any work: stop there
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dedup.pipeline, "run_dedup", stop)
+    files = [str(f) for f in demo_files()]
+    out = str(tmp_path / "groups.csv")
+    r = CliRunner().invoke(cli, ["dedup", *files, "--out", out])
+    assert r.exit_code == 130
+    assert "no --contacts" in " ".join(r.output.split())
+    r = CliRunner().invoke(cli, ["dedup", *files, "--contacts", str(demo_contacts()), "--out", out])
+    assert r.exit_code == 130 and "no --contacts" not in r.output
