@@ -248,11 +248,17 @@ def _entry_json(e: QueueEntry, now: datetime) -> dict[str, Any]:
     }
 
 
-def print_queue(entries: Sequence[QueueEntry], *, title: str = "queue") -> None:
+def print_queue(entries: Sequence[QueueEntry], *, title: str = "queue", total: int | None = None,
+                offset: int = 0) -> None:
+    """The queue as a table: fitted to a terminal's width, at full width when piped or redirected (a pipe has
+    no width; rich would assume 80 columns and cut names and previews). ``total``: how many the filters
+    match in all, for a footer that says when the list is cut short."""
     now = datetime.now(UTC)
+    terminal = out.is_terminal
     table = Table(title=title, show_edge=False, pad_edge=False)
     for col in ("thread", "person", "channels", "msgs", "waiting", "claimed", "preview"):
-        table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=40 if col == "preview" else None,
+        table.add_column(col, no_wrap=True, overflow="ellipsis",
+                         max_width=40 if col == "preview" and terminal else None,
                          min_width=len(col) if col not in ("preview", "person") else 8)
     for e in entries:
         t = e.thread
@@ -260,11 +266,18 @@ def print_queue(entries: Sequence[QueueEntry], *, title: str = "queue") -> None:
         table.add_row(str(t.id), e.person.name if e.person else "?", ",".join(t.channels),
                       str(t.inbound_count), fmt_duration((now - t.first_contact).total_seconds()),
                       t.claimed_by or "", preview)
-    out.print(table)
+    if terminal:
+        out.print(table)
+    else:
+        Console(file=out.file, width=100_000, highlight=False, soft_wrap=True).print(table)
+    if total is not None and (offset or len(entries) < total):
+        where = f"{offset + 1}–{offset + len(entries)}" if offset and entries else str(len(entries))
+        out.print(f"{where} of {total} shown (--limit, --offset)")
 
 
 @cli.command()
-@click.option("--limit", default=50, show_default=True, help="How many threads to list.")
+@click.option("--limit", default=50, show_default=True,
+              help="How many threads to list (a footer says when more match, e.g. \"50 of 81 shown\").")
 @click.option("--offset", default=0, help="Skip this many threads (paging).")
 @click.option("--mine", is_flag=True, help="Only threads claimed by you.")
 @click.option("--unclaimed", is_flag=True, help="Only threads nobody has claimed.")
@@ -275,16 +288,18 @@ def queue(c: Ctx, limit: int, offset: int, mine: bool, unclaimed: bool, channel:
           as_json: bool) -> None:
     """Open inquiries in fair order: whoever first contacted the office earliest, on any channel, first.
 
-    A person who writes on three channels does not jump ahead of one who wrote once.
+    A person who writes on three channels does not jump ahead of one who wrote once. Piped or redirected,
+    the table is printed at full width (nothing cut to 80 columns).
     """
     user = c.require(Permission.READ_THREADS)
-    entries = c.store().open_threads(limit=limit, offset=offset, claimed_by=c.settings.user if mine else None,
-                                     unclaimed=unclaimed, channel=channel, unit=_unit_scope(user))
+    filters: dict[str, Any] = {"claimed_by": c.settings.user if mine else None, "unclaimed": unclaimed,
+                               "channel": channel, "unit": _unit_scope(user)}
+    entries = c.store().open_threads(limit=limit, offset=offset, **filters)
     if as_json:
         now = datetime.now(UTC)
         out.print_json(data=[_entry_json(e, now) for e in entries])
     else:
-        print_queue(entries)
+        print_queue(entries, total=c.store().count_open_threads(**filters), offset=offset)
 
 
 @cli.command()

@@ -305,16 +305,7 @@ class Store:
 
         ``unit`` limits the list to persons of that office unit and persons not assigned to any.
         """
-        q = select(T_THREAD).where(T_THREAD.c.state.in_(OPEN_STATES))
-        if unit is not None:
-            in_unit = select(T_PERSON.c.id).where(T_PERSON.c.unit.in_([unit, ""]))
-            q = q.where(T_THREAD.c.person_id.in_(in_unit) | T_THREAD.c.person_id.is_(None))
-        if claimed_by is not None:
-            q = q.where(T_THREAD.c.claimed_by == claimed_by)
-        if unclaimed:
-            q = q.where(T_THREAD.c.state == "open")
-        if channel:
-            q = q.where(T_THREAD.c.channels.contains(channel))
+        q = _open_filter(select(T_THREAD), claimed_by=claimed_by, unclaimed=unclaimed, channel=channel, unit=unit)
         q = q.order_by(T_THREAD.c.first_contact, T_THREAD.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             threads = [thread_from_row(r) for r in conn.execute(q).mappings()]
@@ -332,6 +323,14 @@ class Store:
                     previews.setdefault(r["thread_id"], r["clean_body"] or r["subject"])
         return [QueueEntry(t, persons.get(t.person_id) if t.person_id else None, previews.get(t.id, ""))
                 for t in threads]
+
+    def count_open_threads(self, *, claimed_by: str | None = None, unclaimed: bool = False,
+                           channel: str | None = None, unit: str | None = None) -> int:
+        """How many inquiries :meth:`open_threads` with the same filters lists in all (for "50 of 81 shown")."""
+        q = _open_filter(select(func.count()).select_from(T_THREAD), claimed_by=claimed_by, unclaimed=unclaimed,
+                         channel=channel, unit=unit)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
 
     def thread(self, thread_id: int) -> ThreadView:
         with self.engine.connect() as conn:
@@ -801,6 +800,21 @@ class QueueEntry:
     thread: Any
     person: Any
     preview: str
+
+
+def _open_filter(q: Any, *, claimed_by: str | None, unclaimed: bool, channel: str | None, unit: str | None) -> Any:
+    """``q`` limited to open threads with the queue's filters."""
+    q = q.where(T_THREAD.c.state.in_(OPEN_STATES))
+    if unit is not None:
+        in_unit = select(T_PERSON.c.id).where(T_PERSON.c.unit.in_([unit, ""]))
+        q = q.where(T_THREAD.c.person_id.in_(in_unit) | T_THREAD.c.person_id.is_(None))
+    if claimed_by is not None:
+        q = q.where(T_THREAD.c.claimed_by == claimed_by)
+    if unclaimed:
+        q = q.where(T_THREAD.c.state == "open")
+    if channel:
+        q = q.where(T_THREAD.c.channels.contains(channel))
+    return q
 
 
 def _audit(conn: Any, user: str, action: str, thread_id: int | None = None, **detail: Any) -> None:

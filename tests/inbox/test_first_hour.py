@@ -74,3 +74,25 @@ def test_dedup_without_contacts_warns(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "no --contacts" in " ".join(r.output.split())
     r = CliRunner().invoke(cli, ["dedup", *files, "--contacts", str(demo_contacts()), "--out", out])
     assert r.exit_code == 130 and "no --contacts" not in r.output
+
+
+def test_piped_queue_is_not_cut_to_80_columns_and_says_when_rows_are_left_out(demo_db: str) -> None:
+    from inbox.storage.repository import Store
+
+    store = Store.open(demo_db, create=False)
+    total = len(store.open_threads(limit=10_000))
+    entries = store.open_threads(limit=20)
+    store.close()
+    assert total > 20
+    r = inbox(demo_db, "queue", "--limit", "20")  # CliRunner's stdout is not a terminal, like a pipe
+    assert r.exit_code == 0
+    lines = r.stdout.splitlines()
+    assert max(len(line) for line in lines) > 80
+    for e in entries:
+        row = next(line for line in lines if line.split(" ", 1)[0] == str(e.thread.id))
+        assert e.person.name in row
+        assert " ".join(e.preview.split())[:60] in row
+    assert lines[-1] == f"20 of {total} shown (--limit, --offset)"
+    assert inbox(demo_db, "queue", "--limit", "5", "--offset", "5").stdout.splitlines()[-1] == \
+        f"6–10 of {total} shown (--limit, --offset)"
+    assert "shown" not in inbox(demo_db, "queue", "--limit", "1000").stdout  # nothing left out: no footer
