@@ -329,6 +329,7 @@ def show(c: Ctx, thread: int, raw: bool, as_json: bool, include_ids: bool) -> No
         view = dataclasses.replace(view, messages=tuple(
             dataclasses.replace(m, body=mask_fnrs(m.body), clean_body=mask_fnrs(m.clean_body)) for m in view.messages))
     reasons = store.match_reasons(thread)
+    replies = [r | {"body": r["body"] if include_ids else mask_fnrs(r["body"])} for r in store.replies(thread)]
     t = view.thread
     if as_json:
         out.print_json(data={
@@ -338,6 +339,7 @@ def show(c: Ctx, thread: int, raw: bool, as_json: bool, include_ids: bool) -> No
                 "sent": m.sent_at.isoformat(), "subject": m.subject, "text": m.body if raw else m.clean_body,
                 "match": reasons.get(m.id, {}),
             } for m in view.messages],
+            "replies": [_reply_json(r) for r in replies],
         }, ensure_ascii=False)
         return
     who = view.person.name if view.person else "unknown sender"
@@ -359,6 +361,33 @@ def show(c: Ctx, thread: int, raw: bool, as_json: bool, include_ids: bool) -> No
             out.print(f"[yellow]looks like thread {ev['similar_thread']}[/] (another writer, probability "
                       f"{ev.get('probability', 0):.2f}): the same person on a new address? If so: "
                       f"inbox merge {ev['similar_thread']} {t.id}")
+    for r in replies:
+        from rich.markup import escape
+
+        suggested = r["suggested_channel"]
+        out.rule(f"← reply {r['id']} {r['channel']} · {r['created_at'].astimezone().strftime('%Y-%m-%d %H:%M')} · "
+                 f"by {escape(r['by_user'])} · [bold]{escape(delivery(r))}[/]"
+                 + (f" · [dim]suggested {suggested}[/]" if suggested and suggested != r["channel"] else ""),
+                 align="left")
+        if r["body"]:
+            out.print(r["body"], markup=False)
+
+
+def delivery(reply: dict[str, Any]) -> str:
+    """A reply's delivery state in words: sent (with the channel's status), recorded but not sent, planned
+    (a call or meeting), or failed."""
+    state, status = reply["state"], reply.get("status") or ""
+    if state == "sent":
+        return f"sent ({status})" if status and status != "sent" else "sent"
+    if state == "recorded":
+        return "recorded, not sent"
+    return f"{state} ({status})" if status and status != state else state
+
+
+def _reply_json(r: dict[str, Any]) -> dict[str, Any]:
+    return {"id": r["id"], "channel": r["channel"], "state": r["state"], "status": r["status"] or None,
+            "delivery": delivery(r), "by": r["by_user"], "at": r["created_at"].isoformat(),
+            "suggested": r["suggested_channel"] or None, "text": r["body"]}
 
 
 @cli.command()
@@ -644,22 +673,35 @@ def suggest(c: Ctx, thread: int, lang: str | None, as_json: bool) -> None:
               type=click.Choice(["dialog", "sms", "email", "phone", "video", "meeting"]),
               help="The channel you answer (or will answer) on.")
 @click.option("--body", default="", help="What you wrote, or a note of the planned call or meeting.")
+@click.option("--record-only", is_flag=True,
+              help="Record a written answer (dialog, sms, email) without sending it: you sent it some other way. "
+                   "Required for written channels, since this command never sends.")
 @pass_ctx
-def reply(c: Ctx, thread: int, channel: str, body: str) -> None:
+def reply(c: Ctx, thread: int, channel: str, body: str, record_only: bool) -> None:
     """Record the answer to a thread; a choice other than the suggestion is recorded as an override.
 
-    Sending through the channel happens in the TUI or by `inbox sync`; this records the decision.
+    This command never sends anything. A call, video or meeting is recorded as planned. A written answer
+    (dialog, sms, email) is sent from the TUI (`inbox`), through the connector configured for that channel;
+    here it is refused unless --record-only says you sent it some other way, and it is then recorded as
+    "recorded, not sent". `inbox show` lists every reply with its delivery state.
     """
     c.require(Permission.WORK_THREADS)
     from inbox.services import suggest_for_thread
 
+    written = channel in ("dialog", "sms", "email")
+    if written and not record_only:
+        raise click.UsageError(
+            f"`inbox reply` does not send: to send on {channel}, answer in the TUI (`inbox`), which sends through "
+            f"the {channel} connector of your configuration; to record an answer you sent some other way, add "
+            "--record-only")
     store = c.store()
     s = suggest_for_thread(store, thread, c.settings.user)
-    state = "planned" if channel in ("phone", "video", "meeting") else "recorded"
+    state = "recorded" if written else "planned"
     store.record_reply(thread, channel=channel, user=c.settings.user, body=body, state=state,
-                       suggested=s.best.value, factors=s.factors)
+                       suggested=s.best.value, factors=s.factors, status="not sent" if written else "")
     note = "" if channel == s.best.value else f" (override: suggested {s.best.value})"
-    out.print(f"thread {thread} answered on {channel}{note}")
+    what = f"answer on {channel} recorded, not sent" if written else f"{channel} planned"
+    out.print(f"thread {thread}: {what}{note}; the thread counts as answered", markup=False)
 
 
 @cli.group()

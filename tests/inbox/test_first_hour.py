@@ -96,3 +96,23 @@ def test_piped_queue_is_not_cut_to_80_columns_and_says_when_rows_are_left_out(de
     assert inbox(demo_db, "queue", "--limit", "5", "--offset", "5").stdout.splitlines()[-1] == \
         f"6–10 of {total} shown (--limit, --offset)"
     assert "shown" not in inbox(demo_db, "queue", "--limit", "1000").stdout  # nothing left out: no footer
+
+
+def test_reply_never_claims_to_have_sent_and_show_lists_every_reply(demo_db: str) -> None:
+    tid = json.loads(inbox(demo_db, "queue", "--json").stdout)[0]["thread"]
+    r = inbox(demo_db, "reply", str(tid), "--channel", "sms", "--body", "Hei, vi ser på saken.")
+    assert r.exit_code == 2
+    assert "does not send" in r.output and "--record-only" in r.output
+    assert json.loads(inbox(demo_db, "show", str(tid), "--json").stdout)["replies"] == []  # nothing recorded
+    r = inbox(demo_db, "reply", str(tid), "--channel", "sms", "--body", "Hei, vi ser på saken.", "--record-only")
+    assert r.exit_code == 0
+    assert "recorded, not sent" in r.output and "answered on" not in r.output
+    r = inbox(demo_db, "reply", str(tid), "--channel", "phone", "--body", "ringer i morgen kl 10")
+    assert r.exit_code == 0 and "phone planned" in r.output
+    shown = json.loads(inbox(demo_db, "show", str(tid), "--json").stdout)
+    assert [(x["channel"], x["state"], x["delivery"], x["by"], x["text"]) for x in shown["replies"]] == [
+        ("sms", "recorded", "recorded, not sent", "ola", "Hei, vi ser på saken."),
+        ("phone", "planned", "planned", "ola", "ringer i morgen kl 10")]
+    text = inbox(demo_db, "show", str(tid)).stdout
+    assert "recorded, not sent" in text and "Hei, vi ser på saken." in text
+    assert "planned" in text and "ringer i morgen kl 10" in text
