@@ -540,22 +540,43 @@ def supervise(c: Ctx, target_hours: float = 48.0) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the queue as JSON instead of a table.")
 @click.option("--no-tui", is_flag=True, help="Print the queue table instead of opening the TUI "
               "(the default when stdout is not a terminal).")
+@click.option("--keep", is_flag=True, help="Keep the temporary demo database after the demo and say where it is.")
 @pass_ctx
-def demo(c: Ctx, as_json: bool, no_tui: bool) -> None:
+def demo(c: Ctx, as_json: bool, no_tui: bool, keep: bool) -> None:
     """Load the bundled demo data (a few dozen messages on three channels) and open the TUI on it.
 
-    Uses the database given by --db / INBOX_DATABASE_URL, or a fresh temporary SQLite file. Replies go
-    to local fake connectors, which also deliver a few new messages while you watch. With --no-tui, or
-    when stdout is not a terminal, it prints the queue instead.
+    The demo always uses a fresh temporary SQLite database, removed when it ends (--keep keeps it and says
+    where it is), never the one INBOX_DATABASE_URL configures: only a --db given on this command line is
+    used instead. Replies go to local fake connectors, which also deliver a few new messages while you watch.
+    With --no-tui, or when stdout is not a terminal, it prints the queue instead.
     """
+    import shutil
     import tempfile
 
+    from click.core import ParameterSource
+
+    root = click.get_current_context().find_root()
+    tmp: Path | None = None
+    if root.get_parameter_source("db") != ParameterSource.COMMANDLINE:
+        tmp = Path(tempfile.mkdtemp(prefix="flerkanal-demo-"))
+        c.close()  # a store opened on the configured database is not the demo's
+        c.settings = c.settings.model_copy(update={"database_url": f"sqlite:///{tmp / 'demo.db'}"})
+    try:
+        _run_demo(c, as_json=as_json, no_tui=no_tui)
+    finally:
+        if tmp is not None:
+            c.close()
+            if keep:
+                err.print(f"demo database kept: {c.settings.database_url} "
+                          f"(for example: inbox --db {c.settings.database_url} queue)", markup=False, soft_wrap=True)
+            else:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run_demo(c: Ctx, *, as_json: bool, no_tui: bool) -> None:
     from inbox.demo import demo_contacts, demo_files
     from inbox.storage.repository import read_contacts_csv
 
-    if not click.get_current_context().find_root().params.get("db"):
-        tmp = Path(tempfile.mkdtemp(prefix="flerkanal-demo-"))
-        c.settings = c.settings.model_copy(update={"database_url": f"sqlite:///{tmp / 'demo.db'}"})
     store = c.store(create=True)
     store.import_contacts(read_contacts_csv(demo_contacts()))
     summary = run_ingest(store, demo_files(), c.settings, progress=False)
@@ -570,7 +591,7 @@ def demo(c: Ctx, as_json: bool, no_tui: bool) -> None:
         _tui().run_demo(store, c.settings.user, matcher=build_matcher(c.settings.matcher, model=c.settings.model))
         return
     d = summary.as_dict()
-    err.print(f"demo database: {store.engine.url.render_as_string(hide_password=True)}")
+    err.print(f"demo database: {store.engine.url.render_as_string(hide_password=True)}", markup=False, soft_wrap=True)
     err.print(f"imported {d['new']} messages into {d['threads_created']} threads")
     print_queue(entries, title="demo queue")
 

@@ -116,3 +116,31 @@ def test_reply_never_claims_to_have_sent_and_show_lists_every_reply(demo_db: str
     text = inbox(demo_db, "show", str(tid)).stdout
     assert "recorded, not sent" in text and "Hei, vi ser på saken." in text
     assert "planned" in text and "ringer i morgen kl 10" in text
+
+
+def test_demo_never_writes_into_the_configured_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from inbox.storage.repository import Store
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    configured = f"sqlite:///{tmp_path / 'work.db'}"
+    assert inbox(configured, "init").exit_code == 0
+    env = {"INBOX_DATABASE_URL": configured, "INBOX_MATCHER": "structural"}
+    r = CliRunner().invoke(cli, ["demo", "--no-tui"], env=env)
+    assert r.exit_code == 0, r.output
+    assert "demo queue" in r.output and str(temp) in r.output
+    store = Store.open(configured, create=False)
+    assert store.counts()["messages"] == 0  # the configured database got nothing
+    store.close()
+    assert list(temp.iterdir()) == []  # the temporary demo database is gone
+    r = CliRunner().invoke(cli, ["demo", "--json", "--keep"], env=env)
+    assert r.exit_code == 0, r.output
+    [kept] = list(temp.iterdir())
+    url = f"sqlite:///{kept / 'demo.db'}"
+    assert f"demo database kept: {url}" in " ".join(r.stderr.split())
+    store = Store.open(url, create=False)
+    assert store.counts()["messages"] > 0
+    store.close()
