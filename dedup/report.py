@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from inbox.display import printable
+
 __all__ = ["DELAY_BUCKETS", "SummaryBuilder", "render_html"]
 
 #: Upper bounds (hours) and labels of the "time until the same inquiry came again" histogram.
@@ -98,18 +100,23 @@ footer{margin-top:2.5rem;color:#777;font-size:.8rem}
 """
 
 
+def _e(value: str) -> str:
+    """HTML-escaped, and without control characters (the page may be read in a terminal too)."""
+    return html.escape(printable(value))
+
+
 def _bar_chart(title: str, data: list[tuple[str, int]], *, color: str = "#3366aa") -> str:
     """A horizontal bar chart as inline SVG (labels left, counts right of the bars)."""
     width, bar_h, gap, label_w, value_w = 460, 22, 8, 110, 70
     height = len(data) * (bar_h + gap) + 30
     top = max((v for _, v in data), default=0) or 1
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-             f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>']
+             f'aria-label="{_e(title)}"><title>{_e(title)}</title>']
     span = width - label_w - value_w
     for i, (label, value) in enumerate(data):
         y = 20 + i * (bar_h + gap)
         w = round(span * value / top, 1)
-        parts.append(f'<text x="{label_w - 8}" y="{y + bar_h * 0.7}" text-anchor="end">{html.escape(label)}</text>')
+        parts.append(f'<text x="{label_w - 8}" y="{y + bar_h * 0.7}" text-anchor="end">{_e(label)}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="{color}" rx="2"/>')
         parts.append(f'<text x="{label_w + w + 6}" y="{y + bar_h * 0.7}">{value:,}</text>')
     parts.append("</svg>")
@@ -119,7 +126,7 @@ def _bar_chart(title: str, data: list[tuple[str, int]], *, color: str = "#3366aa
 def render_html(summary: dict[str, Any], *, run: dict[str, Any] | None = None) -> str:
     """One self-contained HTML page (inline CSS and SVG, no scripts, no external assets)."""
     s = summary
-    e = html.escape
+    e = _e
     share = f"{s['multi_channel_share']:.0%}"
     figures = [
         (f"{s['messages']:,}", "inbound messages"),

@@ -11,18 +11,21 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from inbox.access import Permission, Role, User
 from inbox.config import Settings
+from inbox.display import SafeConsole, printable
 from inbox.domain import Quarantined, ThreadState
 from inbox.errors import InboxError, PermissionDenied
 from inbox.storage.repository import QueueEntry, Store
 
 log = logging.getLogger("inbox")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+# Every string these print passes through inbox.display.printable: a message can never drive the terminal.
+out = SafeConsole(highlight=False, soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False)
 
 
 class Ctx:
@@ -87,9 +90,9 @@ class InboxGroup(click.Group):
         try:
             return super().invoke(ctx)
         except InboxError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(printable(str(exc), multiline=False)) from exc
         except OperationalError as exc:
-            what = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+            what = printable(str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__, multiline=False)
             if "locked" in what or "busy" in what:
                 raise click.ClickException(
                     f"the database is locked by another process ({what}) and stayed locked past the wait "
@@ -168,7 +171,7 @@ def contacts_import(c: Ctx, csv_file: Path, as_json: bool) -> None:
         out.print(f"contacts: {res.added} added, {res.updated} updated, {res.unchanged} unchanged, {res.merged} "
                   f"merged with earlier unknown senders, {len(res.problems)} problems")
         for p in res.problems:
-            err.print(f"  {p.source}:{p.position}: {p.reason}")
+            err.print(f"  {p.source}:{p.position}: {p.reason}", markup=False)
     if res.problems and not (res.added or res.updated or res.unchanged):
         sys.exit(1)
 
@@ -226,7 +229,7 @@ def ingest(c: Ctx, files: tuple[Path, ...], as_json: bool, progress: bool | None
     out.print(table)
     out.print(f"{data['threads_created']} new inquiries")
     for p in summary.problems[:20]:
-        err.print(f"[yellow]quarantined[/] {p.source}:{p.position}: {p.reason}")
+        err.print(f"[yellow]quarantined[/] {escape(f'{p.source}:{p.position}: {p.reason}')}")
     if len(summary.problems) > 20:
         err.print(f"… and {len(summary.problems) - 20} more: see `inbox quarantine`")
 
@@ -263,16 +266,22 @@ def print_queue(entries: Sequence[QueueEntry], *, title: str = "queue", total: i
     for e in entries:
         t = e.thread
         preview = " ".join(e.preview.split())[:60]
-        table.add_row(str(t.id), e.person.name if e.person else "?", ",".join(t.channels),
+        # Text, not markup: a name like "[link=…]" stays text; printable: no control sequences.
+        table.add_row(str(t.id), _cell(e.person.name if e.person else "?"), ",".join(t.channels),
                       str(t.inbound_count), fmt_duration((now - t.first_contact).total_seconds()),
-                      t.claimed_by or "", preview)
+                      _cell(t.claimed_by or ""), _cell(preview))
     if terminal:
         out.print(table)
     else:
-        Console(file=out.file, width=100_000, highlight=False, soft_wrap=True).print(table)
+        SafeConsole(file=out.file, width=100_000, highlight=False, soft_wrap=True).print(table)
     if total is not None and (offset or len(entries) < total):
         where = f"{offset + 1}–{offset + len(entries)}" if offset and entries else str(len(entries))
         out.print(f"{where} of {total} shown (--limit, --offset)")
+
+
+def _cell(value: str) -> Text:
+    """A table cell from data: one line, no markup, no control characters."""
+    return Text(printable(value, multiline=False))
 
 
 @cli.command()
@@ -342,17 +351,18 @@ def show(c: Ctx, thread: int, raw: bool, as_json: bool, include_ids: bool) -> No
             "replies": [_reply_json(r) for r in replies],
         }, ensure_ascii=False)
         return
-    who = view.person.name if view.person else "unknown sender"
+    who = escape(printable(view.person.name, multiline=False)) if view.person else "unknown sender"
     out.print(f"[bold]thread {t.id}[/] · {who} · {t.state.value}"
-              + (f" · claimed by {t.claimed_by}" if t.claimed_by else "")
+              + (f" · claimed by {escape(t.claimed_by)}" if t.claimed_by else "")
               + f" · first contact {t.first_contact.astimezone().strftime('%Y-%m-%d %H:%M')}")
     for m in view.messages:
         arrow = "→" if m.direction.value == "in" else "←"
         r = reasons.get(m.id, {})
-        why = r.get("reason", "")
+        why = escape(printable(str(r.get("reason", "")), multiline=False))
         score = f" {r['score']:.2f}" if isinstance(r.get("score"), int | float) else ""
+        subject = escape(printable(m.subject, multiline=False))
         out.rule(f"{arrow} #{m.id} {m.channel.value} · {m.sent_at.astimezone().strftime('%Y-%m-%d %H:%M')}"
-                 + (f" · {m.subject}" if m.subject else "") + (f" · [dim]{why}{score}[/]" if why else ""),
+                 + (f" · {subject}" if subject else "") + (f" · [dim]{why}{score}[/]" if why else ""),
                  align="left")
         out.print(m.body if raw else (m.clean_body or m.body), markup=False)
         ev = r.get("evidence") or {}
@@ -362,8 +372,6 @@ def show(c: Ctx, thread: int, raw: bool, as_json: bool, include_ids: bool) -> No
                       f"{ev.get('probability', 0):.2f}): the same person on a new address? If so: "
                       f"inbox merge {ev['similar_thread']} {t.id}")
     for r in replies:
-        from rich.markup import escape
-
         suggested = r["suggested_channel"]
         out.rule(f"← reply {r['id']} {r['channel']} · {r['created_at'].astimezone().strftime('%Y-%m-%d %H:%M')} · "
                  f"by {escape(r['by_user'])} · [bold]{escape(delivery(r))}[/]"
@@ -746,7 +754,7 @@ def users_add(c: Ctx, name: str, role: str, unit: str) -> None:
     """
     c.require(Permission.ADMINISTER)
     c.store().add_user(name, Role(role), unit, by=c.settings.user)
-    out.print(f"{name}: {role}" + (f" in {unit}" if unit else ""))
+    out.print(f"{name}: {role}" + (f" in {unit}" if unit else ""), markup=False)
 
 
 @users.command("remove")
@@ -932,7 +940,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="inbox", standalone_mode=True)
     except InboxError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(2)
 
 

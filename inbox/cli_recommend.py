@@ -6,17 +6,16 @@ The command only parses arguments and prints; the work is done by :mod:`inbox.re
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from inbox.clikit import DefaultGroup
+from inbox.display import SafeConsole, printable, safe_json
 from inbox.errors import ConfigError, ParseError
 from inbox.recommend import LANGS, ChannelScore, Policy, Reason, Suggestion
 from inbox.recommend_cases import CaseResult, Evaluation, evaluate, load_policy, read_cases, suggest_all
@@ -113,11 +112,11 @@ def _policy(policy_file: Path | None) -> Policy:
 
 def _report_errors(errors: tuple[ParseError, ...]) -> None:
     for err in errors:
-        click.echo(f"error: {err}", err=True)
+        click.echo(f"error: {printable(str(err), multiline=False)}", err=True)
 
 
-def _console() -> Console:
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+def _console() -> SafeConsole:
+    return SafeConsole(file=sys.stdout, highlight=False, soft_wrap=False)
 
 
 def _reason_line(reason: Reason, max_evidence: int = 2) -> str:
@@ -138,7 +137,7 @@ def _channel_reasons(score: ChannelScore, limit: int) -> str:
     return "\n".join(_reason_line(r) for r in shown)
 
 
-def _print_suggestion(console: Console, s: Suggestion, policy: Policy, lang: str, reasons: int) -> None:
+def _print_suggestion(console: SafeConsole, s: Suggestion, policy: Policy, lang: str, reasons: int) -> None:
     lab = _LABELS[lang]
     best = s.ranked[0]
     name = escape(policy.channel_name(best.channel, lang))
@@ -182,7 +181,7 @@ def suggest(cases_file: Path, as_json: bool, lang: str | None, policy_file: Path
     read = read_cases(cases_file)
     results = suggest_all(read.cases, policy, lang=lang)
     if as_json:
-        click.echo(json.dumps([r.suggestion.to_dict() for r in results], ensure_ascii=False, indent=2))
+        click.echo(safe_json([r.suggestion.to_dict() for r in results]))
     else:
         console = _console()
         for r in results:
@@ -192,7 +191,7 @@ def suggest(cases_file: Path, as_json: bool, lang: str | None, policy_file: Path
         sys.exit(1)
 
 
-def _print_miss(console: Console, r: CaseResult, policy: Policy, lang: str) -> None:
+def _print_miss(console: SafeConsole, r: CaseResult, policy: Policy, lang: str) -> None:
     lab = _LABELS[lang]
     exp = r.case.expected
     assert exp is not None
@@ -240,7 +239,7 @@ def eval_cmd(cases_file: Path, as_json: bool, lang: str | None, policy_file: Pat
     ev = evaluate(read.cases, policy, lang=lang)
     lg = lang or policy.lang
     if as_json:
-        click.echo(json.dumps(_evaluation_dict(ev, policy, read.errors), ensure_ascii=False, indent=2))
+        click.echo(safe_json(_evaluation_dict(ev, policy, read.errors)))
     else:
         lab = _LABELS[lg]
         console = _console()

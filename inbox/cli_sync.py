@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from inbox.display import SafeConsole
 
 if TYPE_CHECKING:
     from connectors.config import SyncConfig
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["connectors", "sync"]
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+out = SafeConsole(highlight=False, soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False)
 
 CONNECTOR_NAMES = ("sms", "email", "dialog")
 

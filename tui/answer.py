@@ -14,7 +14,7 @@ from typing import Protocol, TypeVar
 from connectors.base import OutgoingReply
 from inbox.domain import Direction, Message, ReplyChannel, ThreadView
 from inbox.errors import ConnectorError
-from tui.format import channel_name, mask_ids, person_label
+from tui.format import channel_name, field, person_label
 from tui.services import Services
 
 T = TypeVar("T")
@@ -166,7 +166,7 @@ def answer(services: Services, view: ThreadView, draft: Draft, *, suggested: str
     if others:
         notes.append("also answered: the copies on " + ", ".join(channel_name(c) for c in others))
     notes.extend(_mark_handled(services, view, run))
-    return Outcome(tid, draft.channel, state, status, suggested, tuple(mask_ids(n) for n in notes))
+    return Outcome(tid, draft.channel, state, status, suggested, tuple(field(n) for n in notes))
 
 
 def _mark_handled(services: Services, view: ThreadView, run: AsyncRunner) -> list[str]:

@@ -20,6 +20,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker
 
+from inbox.display import printable
 from inbox.domain import IncomingMessage, Quarantined
 from inbox.errors import InboxError, TransientError
 from tui.messages import Failed, NewMessages, ThreadLoaded, report_worker_error
@@ -139,6 +140,7 @@ class InboxApp(App[None]):
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
+        message, title = printable(message), printable(title, multiline=False)  # an error may quote data
         self.notices.append((severity, f"{title}: {message}" if title else message))
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 

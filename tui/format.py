@@ -11,7 +11,9 @@ from datetime import datetime
 
 from rich.text import Text
 
+from inbox.display import printable
 from inbox.domain import Person
+from inbox.identity import fnr_is_valid
 
 # Fixed foreground and background, so a badge reads the same in light and dark themes.
 BADGE_STYLE = {
@@ -26,7 +28,8 @@ BADGE_LABEL = {"sms": "sms", "email": "eml", "dialog": "dlg", "phone": "tlf", "v
 CHANNEL_NAME = {"sms": "SMS", "email": "email", "dialog": "dialogue", "phone": "phone call",
                 "video": "video meeting", "meeting": "meeting"}
 
-_FNR = re.compile(r"\b\d{11}\b")
+# Eleven digits, or six and five with a space, dot or dash between (``010190 12345``).
+_FNR = re.compile(r"(?<!\d)(\d{6})([ .\-]?)(\d{5})(?!\d)")
 _SPACE = re.compile(r"\s+")
 
 
@@ -58,21 +61,40 @@ def person_label(person: Person | None, fallback: str = "unknown sender") -> str
     """The person's name; an address for a sender not in the register gets a ``?`` in front."""
     if person is None:
         return f"? {fallback}"
-    name = mask_ids(person.name) or fallback
+    name = shown(person.name, multiline=False) or fallback
     return name if person.in_register else f"? {name}"
 
 
 def one_line(text: str, width: int | None = None) -> str:
-    """Whitespace collapsed to single spaces, cut to ``width`` with an ellipsis."""
-    flat = _SPACE.sub(" ", text).strip()
+    """Whitespace collapsed to single spaces, cut to ``width`` with an ellipsis; safe to show (:func:`shown`)."""
+    flat = _SPACE.sub(" ", shown(text, multiline=False)).strip()
     if width is not None and len(flat) > width:
         return flat[: max(0, width - 1)] + "…"
     return flat
 
 
 def mask_ids(text: str) -> str:
-    """National ID numbers (11 digits) masked to their last two digits."""
-    return _FNR.sub(lambda m: "•" * 9 + m.group(0)[-2:], text)
+    """National ID numbers masked to their last two digits: any 11 digits in a row, and a valid number
+    written with a separator (``010190 12345``)."""
+
+    def repl(m: re.Match[str]) -> str:
+        digits = m.group(1) + m.group(3)
+        if m.group(2) and not fnr_is_valid(digits):
+            return m.group(0)
+        return "•" * 9 + digits[-2:]
+
+    return _FNR.sub(repl, text)
+
+
+def shown(text: str, *, multiline: bool = True) -> str:
+    """Text from a message or a person as it may appear on screen: control characters made visible
+    (:func:`inbox.display.printable`) and ID numbers masked."""
+    return mask_ids(printable(text, multiline=multiline))
+
+
+def field(text: str) -> str:
+    """A one-line field (subject, address, user name) as it may appear on screen: see :func:`shown`."""
+    return shown(text, multiline=False)
 
 
 def stamp(when: datetime, now: datetime) -> str:

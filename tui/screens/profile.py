@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
+
+from inbox.display import printable
 
 CHANNELS = [("no preference", ""), ("dialogue", "dialog"), ("SMS", "sms"), ("email", "email"),
             ("phone", "phone"), ("video", "video"), ("meeting", "meeting")]
@@ -31,7 +34,7 @@ class ProfileScreen(ModalScreen[dict[str, Any] | None]):
     def compose(self) -> ComposeResult:
         p = self.profile
         with Vertical(id="profile-box", classes="dialog"):
-            yield Static(f"Profile: {self.person_name}", classes="dialog-title")
+            yield Static(Text(f"Profile: {self.person_name}"), classes="dialog-title")  # text, not markup
             with Horizontal(classes="field"):
                 yield Label("prefers", classes="field-label")
                 yield Select(CHANNELS, value=p.get("preferred_channel") or "", allow_blank=False,
@@ -42,12 +45,15 @@ class ProfileScreen(ModalScreen[dict[str, Any] | None]):
                              compact=True)
             with Horizontal(classes="field"):
                 yield Label("language", classes="field-label")
-                yield Input(p.get("language") or "", placeholder="nb, nn, en, ar…", id="language", compact=True)
+                yield Input(printable(p.get("language") or "", multiline=False), placeholder="nb, nn, en, ar…",
+                            id="language", compact=True)
             with Horizontal(classes="field"):
                 yield Label("interpreter", classes="field-label")
                 yield Checkbox("needs an interpreter", bool(p.get("interpreter")), id="interpreter", compact=True)
             yield Label("notes")
-            yield TextArea(p.get("notes") or "", id="notes", soft_wrap=True)
+            # the notes as stored (ID numbers included: editing is asking to see them), control characters
+            # made visible; saving keeps them that way
+            yield TextArea(printable(p.get("notes") or ""), id="notes", soft_wrap=True)
             yield Static("ctrl+s: save · esc: cancel · tab: next field", classes="hint")
 
     def on_mount(self) -> None:

@@ -20,10 +20,11 @@ from textual.widgets import Checkbox, Header, Input, OptionList, Select, Static,
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
+from inbox.display import printable
 from inbox.domain import ReplyChannel, ThreadView
 from inbox.errors import InboxError
 from tui.answer import NOTICE_DEFAULTS, WRITTEN, Draft, answer, is_written, problems, target_for
-from tui.format import badge, channel_name, person_label
+from tui.format import badge, channel_name, field, person_label
 from tui.messages import Answered, Failed, SuggestionReady, report_worker_error
 from tui.services import Services
 from tui.widgets.key_bar import KeyBar
@@ -136,9 +137,9 @@ class ReplyScreen(Screen[Any]):
             text.append(f"choosing this overrides the suggestion ({channel_name(best)})\n", style="bold")
         for r in score.reasons:
             text.append(f"{r.weight:+.1f} ", style="bold")
-            text.append(f"{r.text}\n")
+            text.append(f"{field(r.text)}\n")
         for a in getattr(self.suggestion, "acknowledge", ()):
-            text.append(f"acknowledge on {channel_name(a.channel.value)}: {a.text}\n", style="dim")
+            text.append(f"acknowledge on {channel_name(a.channel.value)}: {field(a.text)}\n", style="dim")
         return text
 
     def _set_form(self, channel: str) -> None:
@@ -151,10 +152,10 @@ class ReplyScreen(Screen[Any]):
         notice = self.query_one("#reply-notice", Checkbox)
         to.display = bool(written and target and target.editable)
         if target and to.display and not to.value:
-            to.value = target.to
+            to.value = printable(target.to, multiline=False)
         subject.display = channel == "email"
         if target and channel == "email" and not subject.value:
-            subject.value = target.subject
+            subject.value = field(target.subject)
         notice.display = bool(channel) and not written
         self.query_one("#notice-row").display = notice.display and notice.value
         if channel and not written:
@@ -168,7 +169,7 @@ class ReplyScreen(Screen[Any]):
         if target is None:
             where = "choose a channel on the left"
         elif written:
-            where = f"to {target.shown or '(type the address)'}"
+            where = f"to {field(target.shown) or '(type the address)'}"
         else:
             where = f"plan a {channel_name(channel)} with {person_label(self.view.person)}"
         self.query_one("#reply-target", Static).update(Text.assemble(badge(channel) if channel else "", " ", where))

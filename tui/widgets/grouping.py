@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from inbox.domain import Message, ThreadView
-from tui.format import badges, mask_ids, person_label, waiting
+from tui.format import badges, field, person_label, waiting
 
 
 def _evidence_lines(evidence: dict[str, Any]) -> list[str]:
@@ -18,7 +18,7 @@ def _evidence_lines(evidence: dict[str, Any]) -> list[str]:
         if isinstance(v, list | tuple):
             v = ", ".join(f"{a} {b}" if isinstance(a, str) else str(a) for a, b in
                           (x if isinstance(x, list | tuple) and len(x) == 2 else (x, "") for x in v))
-        out.append(f"{k.replace('_', ' ')}: {mask_ids(str(v))}")
+        out.append(f"{field(str(k)).replace('_', ' ')}: {field(str(v))}")
     return out
 
 
@@ -44,7 +44,7 @@ def explain(view: ThreadView, reasons: dict[int, dict[str, Any]], message: Messa
         return text
     r = reasons.get(message.id, {})
     text.append(f"\nmessage #{message.id}\n", style="bold")
-    text.append(f"{r.get('reason') or 'no reason recorded'}\n")
+    text.append(f"{field(str(r.get('reason') or '')) or 'no reason recorded'}\n")
     score = r.get("score")
     if isinstance(score, int | float):
         text.append(f"score {score:.2f}\n")

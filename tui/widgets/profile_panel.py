@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from inbox.domain import Person
-from tui.format import channel_name, mask_ids, person_label
+from tui.format import channel_name, field, person_label, shown
 
 SHOWN = (("preferred_channel", "prefers"), ("digital_skills", "digital skills"), ("language", "language"),
          ("interpreter", "interpreter"), ("age_group", "age group"), ("meetings_held", "meetings held"),
@@ -27,17 +27,17 @@ def describe(person: Person | None, profile: dict[str, Any] | None) -> Text:
     for key, label in SHOWN:
         value = profile.get(key)
         if isinstance(value, bool):
-            shown = "yes" if value else "no"
+            value_text = "yes" if value else "no"
         elif key == "preferred_channel" and value:
-            shown = channel_name(str(value))
+            value_text = field(channel_name(str(value)))
         else:
-            shown = str(value) if value not in (None, "") else "–"
+            value_text = field(str(value)) if value not in (None, "") else "–"
         text.append(f"{label}: ", style="dim")
-        text.append(f"{shown}\n")
+        text.append(f"{value_text}\n")
     notes = str(profile.get("notes") or "").strip()
     if notes:
         text.append("notes: ", style="dim")
-        text.append(mask_ids(notes))
+        text.append(shown(notes))
     return text
 
 

@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox.storage.repository import QueueEntry
-from tui.format import badges, one_line, person_label, waiting
+from tui.format import badges, field, one_line, person_label, waiting
 
 # (key, heading, width, right-aligned); the preview takes what is left.
 COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
@@ -105,7 +105,8 @@ class QueueList(ScrollView, can_focus=True):
         t, now = e.thread, self._now
         claimed = Text("")
         if t.claimed_by:
-            claimed = Text("you", style="bold") if t.claimed_by == self.user else Text(t.claimed_by, style="italic")
+            mine = t.claimed_by == self.user
+            claimed = Text("you", style="bold") if mine else Text(field(t.claimed_by), style="italic")
         wait = waiting((now - t.first_contact).total_seconds()) if now else ""
         return (
             Text(str(t.id)),

@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from inbox.domain import Direction, Message
-from tui.format import badge, channel_name, mask_ids, stamp
+from tui.format import badge, channel_name, field, shown, stamp
 from tui.services import Services
 
 
@@ -56,30 +56,31 @@ def render_entry(e: Entry, services: Services, *, raw: bool) -> Text:
         if not inbound:
             head.append("  from the office", style="italic")
         if m.subject:
-            head.append(f"  {mask_ids(m.subject)}", style="italic")
+            head.append(f"  {field(m.subject)}", style="italic")
         if raw:
-            headers = [f"From: {mask_ids(m.sender_name + ' ' if m.sender_name else '')}<{mask_ids(m.sender)}>",
-                       f"Date: {m.sent_at.isoformat()}", f"Id: {mask_ids(m.provider_key)}"]
+            headers = [f"From: {field(m.sender_name + ' ' if m.sender_name else '')}<{field(m.sender)}>",
+                       f"Date: {m.sent_at.isoformat()}", f"Id: {field(m.provider_key)}"]
             if m.subject:
-                headers.append(f"Subject: {mask_ids(m.subject)}")
+                headers.append(f"Subject: {field(m.subject)}")
             if m.conversation:
-                headers.append(f"Dialogue: {m.conversation}")
+                headers.append(f"Dialogue: {field(m.conversation)}")
             if m.status:
-                headers.append(f"Status: {m.status}")
-            return Text.assemble(head, "\n", ("\n".join(headers), "dim"), "\n\n", m.body.rstrip())
-        return Text.assemble(head, "\n", (m.clean_body or m.body).strip())
+                headers.append(f"Status: {field(m.status)}")
+            return Text.assemble(head, "\n", ("\n".join(headers), "dim"), "\n\n", shown(m.body.rstrip()))
+        return Text.assemble(head, "\n", shown((m.clean_body or m.body).strip()))
     r = e.reply or {}
     state = r.get("state", "")
     status = r.get("status") or ""
     label = {"sent": "sent", "planned": "planned", "recorded": "recorded"}.get(state, state)
     head = Text.assemble(("← ", "bold"), badge(r.get("channel", "")), " ",
                          (stamp(services.local(e.at), now), "bold"),
-                         (f"  reply by {r.get('by_user', '')}", "italic"), "  ", (label, "bold reverse"))
+                         (f"  reply by {field(str(r.get('by_user', '')))}", "italic"), "  ",
+                         (label, "bold reverse"))
     if status and status != label:
-        head.append(f" {status}", style="bold")
+        head.append(f" {field(str(status))}", style="bold")
     if r.get("suggested_channel") and r.get("suggested_channel") != r.get("channel"):
         head.append(f"  (suggested {channel_name(r['suggested_channel'])})", style="dim")
-    return Text.assemble(head, "\n", str(r.get("body", "")).strip())
+    return Text.assemble(head, "\n", shown(str(r.get("body", "")).strip()))
 
 
 class Timeline(ScrollView, can_focus=True):
