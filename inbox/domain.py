@@ -97,10 +97,68 @@ class IncomingMessage:
     def __post_init__(self) -> None:
         if self.sent_at.tzinfo is None:
             raise ValueError("sent_at must be timezone-aware")
+        # Whatever a sender chose, a message can always be stored: ids that go into unique indexes are
+        # bounded, and so is the text kept (see bound_key and bound_text).
+        for name in ("provider_key", "conversation", "in_reply_to"):
+            value = getattr(self, name)
+            if len(value) > _SHORT_KEY:
+                object.__setattr__(self, name, bound_key(value))
+        refs = self.references
+        if len(refs) > MAX_REFERENCES or any(len(r) > _SHORT_KEY for r in refs):
+            # The newest references are the last ones (RFC 5322 3.6.4): those are kept.
+            object.__setattr__(self, "references", tuple(bound_key(r) for r in refs[-MAX_REFERENCES:]))
+        if any(len(i.value) > _SHORT_KEY for i in self.identities):
+            object.__setattr__(self, "identities", tuple(
+                Identity(i.kind, bound_key(i.value)) for i in self.identities))
+        if len(self.body) > MAX_BODY_CHARS:
+            object.__setattr__(self, "body", bound_text(self.body, MAX_BODY_CHARS))
+        if len(self.raw) > MAX_RAW_CHARS:
+            object.__setattr__(self, "raw", bound_text(self.raw, MAX_RAW_CHARS))
+        if self.clean_body is not None and len(self.clean_body) > MAX_BODY_CHARS:
+            object.__setattr__(self, "clean_body", bound_text(self.clean_body, MAX_BODY_CHARS))
 
     @property
     def key(self) -> str:
         return message_key(self.channel, self.provider_key)
+
+
+#: The longest id stored as written, in bytes of UTF-8. Longer ones are stored as a hash (:func:`bound_key`):
+#: PostgreSQL refuses a unique-index entry over 2704 bytes, and one such id must never stop a channel.
+MAX_KEY_BYTES = 255
+_SHORT_KEY = MAX_KEY_BYTES // 4  # at most 4 bytes a character: no id this short needs measuring
+#: References kept per message (a reply's thread is found from the newest ones).
+MAX_REFERENCES = 100
+#: The most of a message's body that is stored, in characters (a little over 1 MiB, so that a message of
+#: 1 MB is kept whole); the rest is left out with a note that says so.
+MAX_BODY_CHARS = 1_100_000
+#: The most of a record's raw form that is stored (a mail with its attachments, a provider's JSON).
+MAX_RAW_CHARS = 8_000_000
+
+
+def bound_key(value: str) -> str:
+    """``value`` unchanged when it is at most :data:`MAX_KEY_BYTES` bytes long, else a fixed-length hash of it.
+
+    Short ids (every real Twilio SID, dialogue id and nearly every Message-ID) stay readable and unchanged, so
+    keys stored or labelled before stay the same. A long Message-ID keeps the form of one.
+    """
+    if len(value) <= _SHORT_KEY:
+        return value
+    data = value.encode("utf-8", "surrogatepass")
+    if len(data) <= MAX_KEY_BYTES:
+        return value
+    digest = hashlib.sha256(data).hexdigest()
+    if value.startswith("<") and value.endswith(">"):
+        return f"<long-id-sha256-{digest}@flerkanal.invalid>"
+    return f"long-id-sha256:{digest}"
+
+
+def bound_text(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, with a note at the end saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    note = f"\n\n[flerkanal: {{}} more characters were not stored (at most {limit:,} are kept)]"
+    kept = text[: limit - len(note) - 12]
+    return kept + note.format(len(text) - len(kept))
 
 
 def message_key(channel: Channel | str, provider_key: str) -> str:

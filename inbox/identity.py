@@ -10,6 +10,8 @@ import phonenumbers
 from inbox.domain import Identity, IdentityKind
 
 DEFAULT_REGION = "NO"
+#: The longest address a mail can be delivered to (RFC 5321 4.5.3.1: a path holds at most 256 octets).
+MAX_EMAIL_CHARS = 254
 
 _FNR_CANDIDATE = re.compile(r"(?<!\d)(\d{6})[ .\-]?(\d{5})(?!\d)")
 _W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
@@ -34,7 +36,7 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
 def normalise_email(raw: str) -> str | None:
     """Lower-cased bare address, or None when it does not look like one."""
     raw = raw.strip().strip("<>").strip()
-    if "@" not in raw or " " in raw:
+    if "@" not in raw or " " in raw or len(raw) > MAX_EMAIL_CHARS:
         return None
     local, _, domain = raw.rpartition("@")
     if not local or "." not in domain:

@@ -6,7 +6,9 @@ Callers get domain objects (``inbox.domain``), never rows. Each public method is
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, SQLAlchemyError, StatementError
 
 from inbox.access import Role, User
 from inbox.domain import Contact, IdentityKind, IncomingMessage, Quarantined, ThreadState, ThreadView
-from inbox.errors import ConflictError, NotFoundError, PermissionDenied, StorageError
+from inbox.errors import ConflictError, InboxError, NotFoundError, PermissionDenied, StorageError
 from inbox.identity import fnr_is_valid, normalise_email, normalise_phone
 from inbox.matching import Matcher, StructuralMatcher
+from inbox.parsers.common import safe_text
 from inbox.storage.convert import message_from_row, person_from_row, thread_from_row, utc
 from inbox.storage.database import make_engine, migrate
 from inbox.storage.tables import AuditRow, CursorRow, ReplyRow, SnapshotRow, UserRow
@@ -36,6 +39,8 @@ from inbox.storage.writer import (
     bump_names_version,
     refresh_threads,
 )
+
+log = logging.getLogger(__name__)
 
 T_AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
 T_REPLY = ReplyRow.__table__  # type: ignore[attr-defined]
@@ -81,6 +86,50 @@ class QueueStats:
             "by_channel_count": self.by_channel_count,
             "by_state": self.by_state,
         }
+
+
+#: SQLSTATE classes of errors caused by the values written (data exception, integrity constraint, a value
+#: over a limit such as an index row's size), not by the state of the server.
+_DATA_SQLSTATE_CLASSES = ("22", "23", "54")
+#: SQLite's errors caused by the values written.
+_DATA_SQLITE_ERRORS = ("SQLITE_CONSTRAINT", "SQLITE_TOOBIG", "SQLITE_MISMATCH", "SQLITE_RANGE")
+
+
+def item_fault(exc: BaseException) -> bool:
+    """Whether a failed write failed because of what was written (it would fail again, whatever the retry),
+    rather than because the database is unreachable, locked or restarting (worth retrying as it is)."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return False
+        state = getattr(exc.orig, "sqlstate", None)  # psycopg
+        if isinstance(state, str) and state:
+            return state[:2] in _DATA_SQLSTATE_CLASSES
+        if isinstance(exc, DataError | IntegrityError):  # refused by the driver before it was sent
+            return True
+        return str(getattr(exc.orig, "sqlite_errorname", "")).startswith(_DATA_SQLITE_ERRORS)
+    if isinstance(exc, StatementError):  # a value SQLAlchemy could not convert for the driver
+        return True
+    if isinstance(exc, SQLAlchemyError | InboxError | OSError | MemoryError | RecursionError):
+        return False  # the database, the configuration, the model or the machine: not this item
+    return isinstance(exc, Exception)  # an error this item's content causes in the code that reads it
+
+
+def fault_name(exc: BaseException) -> str:
+    """An error as a reason may name it: its type, and the database's error code (never its message, which
+    can quote the values written)."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+    name = type(orig).__name__ if isinstance(exc, DBAPIError) and orig is not None else type(exc).__name__
+    return f"{name} {code}" if code else name
+
+
+def unstorable(item: IncomingMessage | Quarantined, source: str, exc: BaseException) -> Quarantined:
+    """The quarantine record for an item that could not be stored."""
+    reason = f"could not be stored ({fault_name(exc)})"
+    if isinstance(item, Quarantined):
+        return Quarantined(item.source, item.position, f"{item.reason}; {reason}", channel=item.channel)
+    return Quarantined(source or f"{item.channel.value} input", f"message {item.key}", reason,
+                       raw=safe_text(item.raw), channel=item.channel.value)
 
 
 def read_contacts_csv(path: Path) -> Iterator[Contact | Quarantined]:
@@ -174,24 +223,58 @@ class Store:
         progress: Callable[[int], None] | None = None,
         clean: Callable[[IncomingMessage], str] | None = None,
     ) -> IngestSummary:
-        """Store items in batches, each batch one transaction; returns what happened per channel."""
+        """Store items in batches, each batch one transaction; returns what happened per channel.
+
+        A batch that fails because of what one of its items holds (a value the database refuses, an error
+        the item causes in the matcher) is stored again item by item, and the items that still fail are
+        quarantined with the error's type as the reason: one hostile message never stops the rest, nor a
+        connector's sync. Failures of the database itself (unreachable, locked, restarted) are raised, so the
+        caller retries the whole batch later.
+        """
         summary = IngestSummary()
         matcher = matcher or StructuralMatcher()
         batch: list[IncomingMessage | Quarantined] = []
 
-        def flush() -> None:
-            if not batch:
-                return
-            part = IngestSummary()
+        def write(items: list[IncomingMessage | Quarantined], part: IngestSummary) -> None:
             try:
                 with self.engine.begin() as conn:
-                    MessageWriter(conn, matcher, source=source, clean=clean).write(batch, part)
+                    MessageWriter(conn, matcher, source=source, clean=clean).write(items, part)
             except BaseException:
                 # Rolled back: what the matcher learnt from this transaction (person ids) may not hold.
                 forget = getattr(matcher, "forget", None)
                 if forget is not None:
                     forget()
                 raise
+
+        def flush() -> None:
+            if not batch:
+                return
+            part = IngestSummary()
+            try:
+                write(batch, part)
+            except Exception as exc:
+                if not item_fault(exc):
+                    raise
+                log.warning("a batch of %d items failed (%s): storing its items one by one", len(batch),
+                            fault_name(exc))
+                part = IngestSummary()
+                for item in batch:
+                    one = IngestSummary()
+                    try:
+                        write([item], one)
+                    except Exception as item_exc:
+                        if not item_fault(item_exc):
+                            raise
+                        one = IngestSummary()
+                        record = unstorable(item, source, item_exc)
+                        try:
+                            write([record], one)
+                        except Exception as raw_exc:  # its raw form is what the database refuses
+                            if not item_fault(raw_exc):
+                                raise
+                            one = IngestSummary()
+                            write([dataclasses.replace(record, raw="")], one)
+                    part.merge(one)
             summary.merge(part)
             self._keep_statistics_fresh(sum(part.new.values()))
             if progress:
