@@ -178,8 +178,20 @@ def latest_reply(body: str) -> str:
     return parsed.strip() if parsed and parsed.strip() else own
 
 
+#: The most of a body :func:`clean_text` reads, and the longest clean text it returns (characters): every
+#: pattern the matcher runs sees at most this much, whatever a sender wrote. A person's own words in one
+#: message are far shorter; the body itself is stored whole (up to its own limit).
+MAX_CLEAN_INPUT = 100_000
+MAX_CLEAN_CHARS = 20_000
+#: Ends a clean text that was cut at :data:`MAX_CLEAN_CHARS`.
+CUT_MARK = " […]"
+
+
 def clean_text(body: str, *, email: bool = False) -> str:
-    """The writer's own words: no quoted reply, no signature, normalised whitespace."""
+    """The writer's own words: no quoted reply, no signature, normalised whitespace (at most
+    :data:`MAX_CLEAN_CHARS` of them)."""
+    if len(body) > MAX_CLEAN_INPUT:
+        body = body[:MAX_CLEAN_INPUT]
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     text = strip_signature(latest_reply(body) if email else strip_quoted(body))
     # Most texts have neither runs of blanks nor of blank lines: a plain look first spares the substitutions.
@@ -187,7 +199,8 @@ def clean_text(body: str, *, email: bool = False) -> str:
         text = _BLANKS.sub(" ", text)
     if "\n\n\n" in text:
         text = _BLANK_LINES.sub("\n\n", text)
-    return text.strip()
+    text = text.strip()
+    return text if len(text) <= MAX_CLEAN_CHARS else text[: MAX_CLEAN_CHARS - len(CUT_MARK)] + CUT_MARK
 
 
 # -- messages without a request of their own ------------------------------------------------------------
@@ -200,7 +213,9 @@ _CONTENT_FREE = re.compile(
     r"([\s,.!:;?]+(takk\w*|for (svar|svaret|hjelpen|det)|tusen|you|så mye|so much|igjen|again|da|"
     r"[\w']{1,12})){0,3}[\W_]*$", _F)
 
-_ONLY_CALLING = re.compile(r"^[\W_]*(hallo|hei|hello|hi|halo)?[\s?!.]*$", _F)
+# Possessive, and the greeting's trailing marks only after a greeting (without one they are part of the first
+# run): a long run of punctuation before a letter made the old form backtrack quadratically.
+_ONLY_CALLING = re.compile(r"^[\W_]*+(?:(hallo|hei|hello|hi|halo)[\s?!.]*+)?$", _F)
 _THANKS = re.compile(r"\b(takk|thanks|thank you|dziękuję|дякую|mahadsanid)\b|شكرا", _F)
 _THANKS_START = re.compile(r"^[\W_]*(tusen takk|takk|thanks|thank you|dziękuję|дякую|mahadsanid|شكرا)\b", _F)
 

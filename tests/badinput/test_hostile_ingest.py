@@ -6,20 +6,27 @@ code did.
 
 from __future__ import annotations
 
+import multiprocessing
 import random
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from connectors.fake import FakeConnector
 from connectors.sync import SyncDaemon, SyncOptions
+from dedup.normalise import normalise
 from inbox.domain import MAX_KEY_BYTES, Channel, Direction, IncomingMessage, Quarantined
 from inbox.errors import StorageError
 from inbox.ingest import read_files
 from inbox.matching import MatchContext, MatchDecision, StructuralMatcher
 from inbox.parsers import read_any
 from inbox.storage.repository import Store
+from inbox.text import MAX_CLEAN_CHARS
+from tests.badinput.corpus import dialog, dialog_dump, henvendelse, json_bytes, mail, person_block, twilio_message
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 FAST = SyncOptions(poll_seconds=0.05, backoff_initial=0.01, backoff_max=0.05, once_attempts=3, stop_grace=2.0)
@@ -147,3 +154,76 @@ def test_a_failing_database_still_fails_the_batch_so_it_is_retried(tmp_path: Pat
         assert store.counts()["messages"] == 0 and store.quarantined() == []
     finally:
         store.close()
+
+
+# -- 2. one long word ---------------------------------------------------------------------------------------
+
+ONE_MB = 1024 * 1024
+#: Words that made the text patterns backtrack: letters (the email-address pattern read the rest of the word
+#: from each of its characters: 12 s for 40,000), and a run of dots (the sign-off and "hallo??" patterns).
+WORDS = {"letters": "a" * ONE_MB, "dots": "." * ONE_MB + "x"}
+
+
+def _export(channel: str, word: str, path: Path) -> Path:
+    if channel == "sms":
+        path = path / "sms.json"
+        path.write_bytes(json_bytes({"messages": [twilio_message(1, word)]}))
+    elif channel == "email":
+        path = path / "long.eml"
+        path.write_bytes(mail("long-word", word.encode() + b"\n"))
+    else:
+        path = path / "dialog.json"
+        path.write_bytes(dialog_dump([person_block([dialog("d1", [henvendelse("h1", word)])])]))
+    return path
+
+
+def _ingest_and_normalise(channel: str, word: str, folder: str, db: str) -> float:
+    """Read the export, store it, and normalise its clean text as the matcher does; the seconds it took."""
+    start = time.perf_counter()
+    items = read_files([_export(channel, word, Path(folder))])
+    store = Store.open(db)
+    try:
+        summary = store.ingest(items)
+        assert sum(summary.new.values()) == 1, summary.as_dict()
+        [m] = messages(items)
+        normalise(m.clean_body or "", already_clean=True, email=m.channel == Channel.EMAIL)
+    finally:
+        store.close()
+    return time.perf_counter() - start
+
+
+def _run(result: Any, fn: Callable[..., float], *args: Any) -> None:
+    result.put(fn(*args))
+
+
+def within(limit: float, fn: Callable[..., float], *args: Any) -> float:
+    """``fn(*args)`` in a child process, which is stopped after ``limit`` seconds (the old code never ended)."""
+    ctx = multiprocessing.get_context("fork")
+    result = ctx.Queue()
+    child = ctx.Process(target=_run, args=(result, fn, *args))
+    child.start()
+    child.join(limit)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        pytest.fail(f"still running after {limit} s")
+    assert child.exitcode == 0, f"the child failed ({child.exitcode})"
+    return float(result.get(timeout=5))
+
+
+@pytest.mark.parametrize("word", list(WORDS))
+@pytest.mark.parametrize("channel", ["sms", "email", "dialog"])
+def test_a_one_megabyte_word_is_read_stored_and_normalised_quickly(channel: str, word: str, tmp_path: Path) -> None:
+    seconds = within(30, _ingest_and_normalise, channel, WORDS[word], str(tmp_path),
+                     f"sqlite:///{tmp_path / 'inbox.db'}")
+    assert seconds <= 2, f"{channel}, one word of 1 MB ({word}): {seconds:.1f} s"
+
+
+def test_the_text_the_patterns_see_is_bounded_and_the_body_cut_with_a_note(tmp_path: Path) -> None:
+    big = "Lang melding om dagpenger. " * 200_000  # 5.4 MB
+    (tmp_path / "sms.json").write_bytes(json_bytes({"messages": [twilio_message(1, big)]}))
+    [m] = messages(read_files([tmp_path / "sms.json"]))
+    assert m.body.startswith(big[:1000]) and m.body.endswith("more characters were not stored (at most 1,100,000 "
+                                                             "are kept)]")
+    assert len(m.body) <= 1_100_000 and len(m.raw) <= 8_000_000
+    assert m.clean_body is not None and len(m.clean_body) <= MAX_CLEAN_CHARS and m.clean_body.endswith("[…]")
