@@ -19,7 +19,7 @@ from inbox.access import Permission, Role, User
 from inbox.config import Settings
 from inbox.display import SafeConsole, printable
 from inbox.domain import Quarantined, ThreadState
-from inbox.errors import InboxError, PermissionDenied
+from inbox.errors import InboxError
 from inbox.storage.repository import QueueEntry, Store
 
 log = logging.getLogger("inbox")
@@ -34,6 +34,7 @@ class Ctx:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._store: Store | None = None
+        self._user: User | None = None
 
     def store(self, *, create: bool = False) -> Store:
         if self._store is None:
@@ -47,9 +48,19 @@ class Ctx:
                         "the database is not initialised or is out of date: run `inbox init` first")
         return self._store
 
+    def user(self) -> User:
+        """The user this command acts as. From here on the store is limited to what they may see: a
+        caseworker of an office unit gets a store scoped to that unit (:meth:`Store.scoped`), so every
+        command that reads or changes a thread or person is refused outside it."""
+        if self._user is None:
+            store = self.store()
+            self._user = store.user(self.settings.user)
+            self._store = store.scoped(_unit_scope(self._user))
+        return self._user
+
     def require(self, permission: Permission) -> User:
         """The current user, if their role grants ``permission``; else a clear refusal."""
-        user = self.store().user(self.settings.user)
+        user = self.user()
         user.require(permission)
         return user
 
@@ -329,10 +340,7 @@ def show(c: Ctx, thread: int, raw: bool, as_json: bool, include_ids: bool) -> No
     if include_ids:
         user.require(Permission.INCLUDE_IDS)
     store = c.store()
-    view = store.thread(thread)
-    scope = _unit_scope(user)
-    if scope is not None and view.person is not None and store.profile(view.person.id)["unit"] not in ("", scope):
-        raise PermissionDenied(f"thread {thread} belongs to another office unit")
+    view = store.thread(thread)  # the store refuses a thread of another office unit
     store.audit(c.settings.user, "read", thread, via="cli", include_ids=include_ids)
     if not include_ids:
         view = dataclasses.replace(view, messages=tuple(
@@ -520,7 +528,7 @@ def tui(c: Ctx, config: str | None = None) -> None:
     `inbox sync`; without a configuration they are recorded, not sent. Press ? in the app for every key.
     """
     # supervisor mode (issue 8): a supervisor gets the aggregates-only supervisor view, not a refusal
-    if c.store().user(c.settings.user).role == Role.SUPERVISOR:
+    if c.user().role == Role.SUPERVISOR:
         click.get_current_context().invoke(supervise)
         return
     user = c.require(Permission.READ_THREADS)

@@ -34,6 +34,8 @@ def build_app(store: Store, user: str, connectors: Mapping[str, Connector] | Non
 
         fakes = {k: c for k, c in conns.items() if isinstance(c, FakeConnector)}
         feed = DemoFeed(fakes, clock=clock)
+    if unit is not None:  # every thread and person the app touches is checked against the unit by the store
+        store = store.scoped(unit)
     services = Services(store, user, conns, matcher=matcher, recommend=recommend, clock=clock, display_tz=display_tz,
                         refresh_seconds=refresh_seconds, feed=feed, unit=unit, supervisor=supervisor,
                         target_hours=target_hours)

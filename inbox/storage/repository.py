@@ -5,6 +5,7 @@ Callers get domain objects (``inbox.domain``), never rows. Each public method is
 
 from __future__ import annotations
 
+import copy
 import csv
 import dataclasses
 import json
@@ -192,6 +193,8 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.unit: str | None = None
+        """The office unit this store is limited to (:meth:`scoped`); None: every unit."""
         self._stored_since_analyze = 0  # PostgreSQL: messages stored since the last ANALYZE
         self._analyzed_at = 0  # and how many the message table held then
 
@@ -204,6 +207,39 @@ class Store:
 
     def migrate(self) -> None:
         migrate(self.engine)
+
+    # -- office-unit scope ----------------------------------------------------------------------------
+    def scoped(self, unit: str | None) -> Store:
+        """This store (same engine) limited to one office unit: a caseworker's view.
+
+        Every method that reads or changes a thread, a message or a person then refuses with
+        :class:`PermissionDenied` when the person belongs to another unit; persons of no unit and threads
+        of no person stay visible. The queue lists only what the unit may see, and ``claim_next`` claims
+        only from it. ``None`` (or the store as opened) is every unit.
+        """
+        other = copy.copy(self)
+        other.unit = unit
+        return other
+
+    def _check_person(self, conn: Any, person_id: int | None) -> None:
+        if self.unit is None or person_id is None:
+            return
+        unit = conn.execute(select(T_PERSON.c.unit).where(T_PERSON.c.id == person_id)).scalar_one_or_none()
+        if unit not in (None, "", self.unit):
+            raise PermissionDenied(f"person {person_id} belongs to another office unit")
+
+    def _check_thread(self, conn: Any, thread_id: int) -> None:
+        if self.unit is None:
+            return
+        pid = conn.execute(select(T_THREAD.c.person_id).where(T_THREAD.c.id == thread_id)).scalar_one_or_none()
+        if pid is not None:
+            unit = conn.execute(select(T_PERSON.c.unit).where(T_PERSON.c.id == pid)).scalar_one_or_none()
+            if unit not in (None, "", self.unit):
+                raise PermissionDenied(f"thread {thread_id} belongs to another office unit")
+
+    def _unit(self, unit: str | None) -> str | None:
+        """The unit a query is limited to: the store's scope always wins over a caller's wider wish."""
+        return self.unit if self.unit is not None else unit
 
     def close(self) -> None:
         self.engine.dispose()
@@ -388,7 +424,8 @@ class Store:
 
         ``unit`` limits the list to persons of that office unit and persons not assigned to any.
         """
-        q = _open_filter(select(T_THREAD), claimed_by=claimed_by, unclaimed=unclaimed, channel=channel, unit=unit)
+        q = _open_filter(select(T_THREAD), claimed_by=claimed_by, unclaimed=unclaimed, channel=channel,
+                         unit=self._unit(unit))
         q = q.order_by(T_THREAD.c.first_contact, T_THREAD.c.id).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             threads = [thread_from_row(r) for r in conn.execute(q).mappings()]
@@ -411,7 +448,7 @@ class Store:
                            channel: str | None = None, unit: str | None = None) -> int:
         """How many inquiries :meth:`open_threads` with the same filters lists in all (for "50 of 81 shown")."""
         q = _open_filter(select(func.count()).select_from(T_THREAD), claimed_by=claimed_by, unclaimed=unclaimed,
-                         channel=channel, unit=unit)
+                         channel=channel, unit=self._unit(unit))
         with self.engine.connect() as conn:
             return int(conn.execute(q).scalar_one())
 
@@ -420,6 +457,7 @@ class Store:
             row = conn.execute(select(T_THREAD).where(T_THREAD.c.id == thread_id)).mappings().first()
             if row is None:
                 raise NotFoundError(f"no thread {thread_id}")
+            self._check_thread(conn, thread_id)
             t = thread_from_row(row)
             person = None
             if t.person_id is not None:
@@ -432,6 +470,7 @@ class Store:
 
     def match_reasons(self, thread_id: int) -> dict[int, dict[str, Any]]:
         with self.engine.connect() as conn:
+            self._check_thread(conn, thread_id)
             rows = conn.execute(select(T_MSG.c.id, T_MSG.c.match_score, T_MSG.c.match_reason)
                                 .where(T_MSG.c.thread_id == thread_id)).all()
         out: dict[int, dict[str, Any]] = {}
@@ -504,6 +543,7 @@ class Store:
         True when claimed now; False when ``user`` already held it (nothing changes, nothing is audited)."""
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
+            self._check_thread(conn, thread_id)
             res = conn.execute(
                 update(T_THREAD)
                 .where(T_THREAD.c.id == thread_id, T_THREAD.c.state == "open")
@@ -529,6 +569,9 @@ class Store:
             with self.engine.begin() as conn:
                 q = (select(T_THREAD.c.id).where(T_THREAD.c.state == "open")
                      .order_by(T_THREAD.c.first_contact, T_THREAD.c.id).limit(1))
+                if self.unit is not None:  # only what the caseworker's unit may see
+                    in_unit = select(T_PERSON.c.id).where(T_PERSON.c.unit.in_([self.unit, ""]))
+                    q = q.where(T_THREAD.c.person_id.in_(in_unit) | T_THREAD.c.person_id.is_(None))
                 if conn.dialect.name == "postgresql":
                     q = q.with_for_update(skip_locked=True)
                 tid = conn.execute(q).scalar_one_or_none()
@@ -543,6 +586,7 @@ class Store:
 
     def release(self, thread_id: int, user: str) -> None:
         with self.engine.begin() as conn:
+            self._check_thread(conn, thread_id)
             res = conn.execute(update(T_THREAD).where(
                 T_THREAD.c.id == thread_id, T_THREAD.c.state == "claimed", T_THREAD.c.claimed_by == user,
             ).values(state="open", claimed_by="", claimed_at=None))
@@ -552,6 +596,7 @@ class Store:
 
     def set_state(self, thread_id: int, state: ThreadState, user: str) -> None:
         with self.engine.begin() as conn:
+            self._check_thread(conn, thread_id)
             res = conn.execute(update(T_THREAD).where(T_THREAD.c.id == thread_id).values(state=state.value))
             if res.rowcount != 1:
                 raise NotFoundError(f"no thread {thread_id}")
@@ -564,8 +609,9 @@ class Store:
     def profile(self, person_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
             row = conn.execute(select(T_PERSON).where(T_PERSON.c.id == person_id)).mappings().first()
-        if row is None:
-            raise NotFoundError(f"no person {person_id}")
+            if row is None:
+                raise NotFoundError(f"no person {person_id}")
+            self._check_person(conn, person_id)
         return {k: row[k] for k in ("id", "name", "in_register", *self.PROFILE_FIELDS)}
 
     def update_profile(self, person_id: int, user: str, **fields: Any) -> dict[str, Any]:
@@ -573,7 +619,10 @@ class Store:
         if unknown:
             raise ValueError(f"unknown profile field(s): {', '.join(sorted(unknown))} "
                              f"(editable: {', '.join(self.PROFILE_FIELDS)})")
+        if self.unit is not None and fields.get("unit", self.unit) not in ("", self.unit):
+            raise PermissionDenied("a caseworker may move a person only into their own office unit or none")
         with self.engine.begin() as conn:
+            self._check_person(conn, person_id)
             res = conn.execute(update(T_PERSON).where(T_PERSON.c.id == person_id).values(**fields))
             if res.rowcount != 1:
                 raise NotFoundError(f"no person {person_id}")
@@ -584,6 +633,7 @@ class Store:
 
     def person_thread_count(self, person_id: int) -> int:
         with self.engine.connect() as conn:
+            self._check_person(conn, person_id)
             return int(conn.execute(select(func.count()).select_from(T_THREAD)
                                     .where(T_THREAD.c.person_id == person_id)).scalar_one())
 
@@ -606,6 +656,7 @@ class Store:
         with self.engine.begin() as conn:
             if conn.execute(select(T_THREAD.c.id).where(T_THREAD.c.id == thread_id)).first() is None:
                 raise NotFoundError(f"no thread {thread_id}")
+            self._check_thread(conn, thread_id)
             rid = int(conn.execute(insert(T_REPLY).values(
                 thread_id=thread_id, channel=channel, state=state, by_user=user, body=body,
                 suggested_channel=suggested, provider_key=provider_key, status=status, created_at=now,
@@ -619,6 +670,7 @@ class Store:
 
     def replies(self, thread_id: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
+            self._check_thread(conn, thread_id)
             rows = conn.execute(select(T_REPLY).where(T_REPLY.c.thread_id == thread_id)
                                 .order_by(T_REPLY.c.created_at, T_REPLY.c.id)).mappings().all()
         return [dict(r) | {"created_at": utc(r["created_at"])} for r in rows]
@@ -739,6 +791,8 @@ class Store:
                                .where(T_MSG.c.id == message_id)).first()
             if row is None:
                 raise NotFoundError(f"no message {message_id}")
+            self._check_thread(conn, row.thread_id)
+            self._check_person(conn, row.person_id)
             others = conn.execute(select(func.count()).select_from(T_MSG).where(
                 T_MSG.c.thread_id == row.thread_id, T_MSG.c.id != message_id)).scalar_one()
             if others == 0:
@@ -763,6 +817,8 @@ class Store:
             missing = {into, other} - found
             if missing:
                 raise NotFoundError(f"no thread {min(missing)}")
+            self._check_thread(conn, into)
+            self._check_thread(conn, other)
             moved = [int(i) for i in conn.execute(select(T_MSG.c.id).where(T_MSG.c.thread_id == other)).scalars()]
             conn.execute(update(T_MSG).where(T_MSG.c.thread_id == other).values(
                 thread_id=into, match_reason=json.dumps({"reason": f"merged by {user}", "evidence": {}})))
@@ -781,6 +837,8 @@ class Store:
             if last is None:
                 raise NotFoundError(f"{user} has no split or merge to undo")
             d = json.loads(last["detail"])
+            self._check_thread(conn, d["source"])  # a person moved to another unit since: not yours to undo
+            self._check_thread(conn, d["target"])
             ids = [d["message"]] if last["action"] == "split" else d["messages"]
             conn.execute(update(T_MSG).where(T_MSG.c.id.in_(ids)).values(
                 thread_id=d["source"], match_reason=json.dumps({"reason": f"{last['action']} undone by {user}",

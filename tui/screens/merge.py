@@ -13,7 +13,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
-from inbox.errors import InboxError, NotFoundError
+from inbox.errors import InboxError, NotFoundError, PermissionDenied
 from inbox.storage.repository import QueueEntry
 from tui.format import badges, one_line, person_label
 from tui.messages import report_worker_error
@@ -83,7 +83,7 @@ class MergeScreen(ModalScreen[int | None]):
                 try:
                     v = store.thread(int(digits))
                     found.append(QueueEntry(v.thread, v.person, v.messages[-1].clean_body if v.messages else ""))
-                except NotFoundError:
+                except (NotFoundError, PermissionDenied):  # not there, or another unit's: not a candidate
                     pass
             page = fetch(store, QueueQuery(search=needle), self.services.user, now, want=30, scan_limit=20_000,
                          unit=self.services.unit)
