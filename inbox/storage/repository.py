@@ -654,9 +654,13 @@ class Store:
         """
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
-            if conn.execute(select(T_THREAD.c.id).where(T_THREAD.c.id == thread_id)).first() is None:
+            found = conn.execute(select(T_THREAD.c.message_count).where(T_THREAD.c.id == thread_id)).first()
+            if found is None:
                 raise NotFoundError(f"no thread {thread_id}")
             self._check_thread(conn, thread_id)
+            if not found.message_count:
+                raise ConflictError(f"thread {thread_id} has no messages left (merged into another thread or split "
+                                    "apart): answer the thread they are in")
             rid = int(conn.execute(insert(T_REPLY).values(
                 thread_id=thread_id, channel=channel, state=state, by_user=user, body=body,
                 suggested_channel=suggested, provider_key=provider_key, status=status, created_at=now,
@@ -797,6 +801,7 @@ class Store:
                 T_MSG.c.thread_id == row.thread_id, T_MSG.c.id != message_id)).scalar_one()
             if others == 0:
                 raise ConflictError(f"message {message_id} is alone in thread {row.thread_id}: nothing to split")
+            before = _thread_states(conn, [row.thread_id])
             new_tid = int(conn.execute(insert(T_THREAD).values(
                 person_id=row.person_id, state="open", first_contact=row.sent_at, last_activity=row.sent_at,
                 claimed_by="", channels=row.channel, message_count=0, inbound_count=0, created_seq=0,
@@ -805,7 +810,8 @@ class Store:
                 thread_id=new_tid, match_score=None,
                 match_reason=json.dumps({"reason": f"split out by {user}", "evidence": {}})))
             refresh_threads(conn, [row.thread_id, new_tid])
-            _audit(conn, user, "split", row.thread_id, message=message_id, source=row.thread_id, target=new_tid)
+            _audit(conn, user, "split", row.thread_id, message=message_id, source=row.thread_id, target=new_tid,
+                   before=before, after=_thread_states(conn, [row.thread_id, new_tid]))
         return new_tid
 
     def merge(self, into: int, other: int, user: str) -> list[int]:
@@ -819,15 +825,22 @@ class Store:
                 raise NotFoundError(f"no thread {min(missing)}")
             self._check_thread(conn, into)
             self._check_thread(conn, other)
+            before = _thread_states(conn, [into, other])
             moved = [int(i) for i in conn.execute(select(T_MSG.c.id).where(T_MSG.c.thread_id == other)).scalars()]
             conn.execute(update(T_MSG).where(T_MSG.c.thread_id == other).values(
                 thread_id=into, match_reason=json.dumps({"reason": f"merged by {user}", "evidence": {}})))
             refresh_threads(conn, [into, other])
-            _audit(conn, user, "merge", into, messages=moved, source=other, target=into)
+            _audit(conn, user, "merge", into, messages=moved, source=other, target=into, before=before,
+                   after=_thread_states(conn, [into, other]))
         return moved
 
     def undo(self, user: str) -> dict[str, Any]:
-        """Reverse ``user``'s most recent split or merge that is not undone yet."""
+        """Reverse ``user``'s most recent split or merge that is not undone yet.
+
+        The messages go back to their thread, and each thread the split or merge touched gets back the state it
+        had before (open, claimed and by whom, answered, closed) unless someone changed that since: a thread
+        answered or claimed after the merge keeps that. Replies stay on the thread they answered.
+        """
         with self.engine.begin() as conn:
             rows = conn.execute(select(T_AUDIT).where(
                 T_AUDIT.c.user == user, T_AUDIT.c.action.in_(["split", "merge", "undo"]))
@@ -840,10 +853,22 @@ class Store:
             self._check_thread(conn, d["source"])  # a person moved to another unit since: not yours to undo
             self._check_thread(conn, d["target"])
             ids = [d["message"]] if last["action"] == "split" else d["messages"]
+            touched = {d["source"], d["target"]}
+            now = _thread_states(conn, touched)
+            # where the messages are now (another user's later merge may have moved them on)
+            touched |= {int(t) for t in conn.execute(select(T_MSG.c.thread_id).where(T_MSG.c.id.in_(ids))
+                                                     .distinct()).scalars() if t is not None}
             conn.execute(update(T_MSG).where(T_MSG.c.id.in_(ids)).values(
                 thread_id=d["source"], match_reason=json.dumps({"reason": f"{last['action']} undone by {user}",
                                                                 "evidence": {}})))
-            refresh_threads(conn, [d["source"], d["target"]])
+            refresh_threads(conn, sorted(touched))
+            after = d.get("after", {})
+            for tid, was in d.get("before", {}).items():
+                if now.get(tid) == after.get(tid):  # nobody claimed, answered or closed it since
+                    state, claimed_by, claimed_at = was
+                    conn.execute(update(T_THREAD).where(T_THREAD.c.id == int(tid)).values(
+                        state=state, claimed_by=claimed_by,
+                        claimed_at=datetime.fromisoformat(claimed_at) if claimed_at else None))
             _audit(conn, user, "undo", d["source"], undoes=last["id"], reverted=last["action"])
         return {"undid": last["action"], "thread": d["source"], "messages": ids}
 
@@ -961,6 +986,15 @@ def _open_filter(q: Any, *, claimed_by: str | None, unclaimed: bool, channel: st
 def _audit(conn: Any, user: str, action: str, thread_id: int | None = None, **detail: Any) -> None:
     conn.execute(insert(T_AUDIT).values(at=datetime.now(UTC), user=user, action=action, thread_id=thread_id,
                                         person_id=None, detail=json.dumps(detail, default=str) if detail else ""))
+
+
+def _thread_states(conn: Any, thread_ids: Iterable[int]) -> dict[str, list[Any]]:
+    """Each thread's [state, claimed_by, claimed_at] (JSON-ready, keyed by the id as text), as a split or merge
+    records them so that undo can put them back."""
+    rows = conn.execute(select(T_THREAD.c.id, T_THREAD.c.state, T_THREAD.c.claimed_by, T_THREAD.c.claimed_at)
+                        .where(T_THREAD.c.id.in_(list(thread_ids)))).all()
+    return {str(r.id): [r.state, r.claimed_by or "", utc(r.claimed_at).isoformat() if r.claimed_at else None]
+            for r in rows}
 
 
 def _admins(conn: Any) -> list[str]:

@@ -45,7 +45,7 @@ from inbox.domain import (
 from inbox.identity import identity_for_address
 from inbox.matching import CandidateMessage, MatchDecision, Matcher
 from inbox.storage.convert import utc
-from inbox.storage.tables import CursorRow, IdentityRow, MessageRow, PersonRow, QuarantineRow, ThreadRow
+from inbox.storage.tables import CursorRow, IdentityRow, MessageRow, PersonRow, QuarantineRow, ReplyRow, ThreadRow
 from inbox.text import clean_text, is_acknowledgement
 
 T_MSG = MessageRow.__table__  # type: ignore[attr-defined]
@@ -54,6 +54,7 @@ T_PERSON = PersonRow.__table__  # type: ignore[attr-defined]
 T_IDENT = IdentityRow.__table__  # type: ignore[attr-defined]
 T_QUAR = QuarantineRow.__table__  # type: ignore[attr-defined]
 T_CURSOR = CursorRow.__table__  # type: ignore[attr-defined]
+T_REPLY = ReplyRow.__table__  # type: ignore[attr-defined]
 
 #: Cursor-table entry changed whenever persons' names change other than by new persons (contacts import).
 NAMES_VERSION = "person-names/version"
@@ -742,8 +743,9 @@ def _aggregate(thread_id: int, rows: Sequence[dict[str, Any]]) -> dict[str, Any]
 def _update_threads(conn: Connection, aggregates: Sequence[Mapping[str, Any]], states: Mapping[int, str]) -> None:
     """Write the maintained columns and the state that follow from each thread's aggregate.
 
-    The state moves to answered when the office wrote after the last inbound message that asks for
-    something (acknowledgements such as "tusen takk!" don't), back to open when the citizen wrote again.
+    The state moves to answered when the office wrote (a message, or a reply recorded by a caseworker) after
+    the last inbound message that asks for something (acknowledgements such as "tusen takk!" don't), back to
+    open when the citizen wrote again.
     """
     updates = [_thread_values(a, states.get(a["thread_id"], "open")) for a in aggregates]
     if updates:
@@ -754,7 +756,10 @@ def _thread_values(a: Mapping[str, Any], state: str) -> dict[str, Any]:
     """The maintained columns of one thread (named as :data:`_UPDATE_THREAD` binds them) from its aggregate."""
     # A bare "takk!" after the office's answer is not waiting for anything.
     last_in = utc(a["last_ask"]) if a["last_ask"] else (a["last_in"] and utc(a["last_in"]))
-    last_out = a["last_out"] and utc(a["last_out"])
+    # The office's last answer: an outbound message, or a reply recorded in flerkanal (a call, or an answer
+    # not sent through a connector leaves no outbound message; without it a refresh reopened the thread).
+    answers = [utc(t) for t in (a["last_out"], a.get("last_reply")) if t]
+    last_out = max(answers, default=None)
     if last_in is None or (last_out is not None and last_out >= last_in):
         if state in ("open", "claimed"):
             state = "answered"
@@ -809,8 +814,12 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
             chans.setdefault(tid, set()).add(ch)
         states: dict[int, str] = dict(conn.execute(
             select(T_THREAD.c.id, T_THREAD.c.state).where(_in(conn, T_THREAD.c.id, chunk))).all())
+        replied: dict[int, datetime] = dict(conn.execute(
+            select(T_REPLY.c.thread_id, func.max(T_REPLY.c.created_at))
+            .where(_in(conn, T_REPLY.c.thread_id, chunk)).group_by(T_REPLY.c.thread_id)).all())
         present = {a["thread_id"] for a in agg}
-        _update_threads(conn, [{**a, "channels": chans.get(a["thread_id"], set())} for a in agg], states)
+        _update_threads(conn, [{**a, "channels": chans.get(a["thread_id"], set()),
+                                "last_reply": replied.get(a["thread_id"])} for a in agg], states)
         # A thread left without messages (all split or merged away) is closed.
         empty = [t for t in chunk if t not in present]
         if empty:
