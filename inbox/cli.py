@@ -630,11 +630,23 @@ def split(c: Ctx, message: int) -> None:
 @cli.command()
 @click.argument("into", type=int)
 @click.argument("other", type=int)
+@click.option("--force", is_flag=True, help="Merge even though the threads are from different registered persons "
+              "(needs --reason).")
+@click.option("--reason", default="", metavar="TEXT",
+              help="Why two registered persons' threads are one inquiry; recorded in the audit log.")
 @pass_ctx
-def merge(c: Ctx, into: int, other: int) -> None:
-    """Merge thread OTHER into thread INTO (the same inquiry arrived twice)."""
+def merge(c: Ctx, into: int, other: int, force: bool, reason: str) -> None:
+    """Merge thread OTHER into thread INTO (the same inquiry arrived twice).
+
+    Threads from two different registered persons are not merged unless --force with a --reason, which the
+    audit log records with the merge.
+    """
     c.require(Permission.WORK_THREADS)
-    moved = c.store().merge(into, other, c.settings.user)
+    if force and not reason.strip():
+        raise click.UsageError("--force needs --reason: why are two registered persons' threads one inquiry?")
+    if reason and not force:
+        raise click.UsageError("--reason goes with --force")
+    moved = c.store().merge(into, other, c.settings.user, force_reason=reason if force else "")
     out.print(f"moved {len(moved)} messages from thread {other} into thread {into}")
 
 

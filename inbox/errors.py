@@ -4,6 +4,7 @@
     ├── ConfigError            bad settings or missing configuration
     ├── StorageError           the database refused or is unreachable
     │   └── ConflictError      a claim or state change lost a race
+    │       └── DifferentPersons   a merge of two registered persons' inquiries, not forced
     ├── NotFoundError          no such thread / message / person
     ├── ParseError             an input record could not be read (carries source and position)
     ├── PermissionDenied       the user's role does not allow the action
@@ -34,6 +35,15 @@ class StorageError(InboxError):
 
 class ConflictError(StorageError):
     """A concurrent change won (for example, someone else claimed the thread)."""
+
+
+class DifferentPersons(ConflictError):
+    """A manual merge would put two different registered persons' messages in one inquiry. Refused unless
+    forced with a reason (``names``: the persons' names, for the one who decides; never ID numbers)."""
+
+    def __init__(self, message: str, names: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.names = names
 
 
 class NotFoundError(InboxError):

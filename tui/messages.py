@@ -85,6 +85,15 @@ class Failed(Message):
         self.conflict = conflict
 
 
+class MergeNeedsForce(Message):
+    """A merge was refused because the two inquiries are from different registered persons: ask first."""
+
+    def __init__(self, other: int, names: tuple[str, ...]) -> None:
+        super().__init__()
+        self.other = other
+        self.names = names
+
+
 class Answered(Message):
     def __init__(self, outcome: Outcome) -> None:
         super().__init__()

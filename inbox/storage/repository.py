@@ -22,7 +22,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 
 from inbox.access import Role, User
 from inbox.domain import Contact, IdentityKind, IncomingMessage, Quarantined, ThreadState, ThreadView
-from inbox.errors import ConflictError, InboxError, NotFoundError, PermissionDenied, StorageError
+from inbox.errors import ConflictError, DifferentPersons, InboxError, NotFoundError, PermissionDenied, StorageError
 from inbox.identity import fnr_is_valid, normalise_email, normalise_phone
 from inbox.matching import Matcher, StructuralMatcher
 from inbox.parsers.common import safe_text
@@ -814,8 +814,13 @@ class Store:
                    before=before, after=_thread_states(conn, [row.thread_id, new_tid]))
         return new_tid
 
-    def merge(self, into: int, other: int, user: str) -> list[int]:
-        """Move every message of thread ``other`` into thread ``into``; returns the moved message ids."""
+    def merge(self, into: int, other: int, user: str, *, force_reason: str = "") -> list[int]:
+        """Move every message of thread ``other`` into thread ``into``; returns the moved message ids.
+
+        When ``other`` holds a registered person that ``into`` does not, while ``into`` holds one too, the
+        merge would join two different registered persons: :class:`DifferentPersons` unless ``force_reason``
+        says why it is right (recorded in the audit log with the merge).
+        """
         if into == other:
             raise ConflictError("a thread cannot be merged with itself")
         with self.engine.begin() as conn:
@@ -825,13 +830,23 @@ class Store:
                 raise NotFoundError(f"no thread {min(missing)}")
             self._check_thread(conn, into)
             self._check_thread(conn, other)
+            ours, theirs = _registered_persons(conn, into), _registered_persons(conn, other)
+            forced = bool(ours and theirs and set(theirs) - set(ours))
+            if forced and not force_reason.strip():
+                names = tuple(sorted({*ours.values(), *theirs.values()}))
+                raise DifferentPersons(
+                    f"thread {into} and thread {other} are from different registered persons: merging says they "
+                    f"are one inquiry. If that is right, merge with --force --reason TEXT (recorded in the audit "
+                    f"log)", names)
             before = _thread_states(conn, [into, other])
             moved = [int(i) for i in conn.execute(select(T_MSG.c.id).where(T_MSG.c.thread_id == other)).scalars()]
             conn.execute(update(T_MSG).where(T_MSG.c.thread_id == other).values(
                 thread_id=into, match_reason=json.dumps({"reason": f"merged by {user}", "evidence": {}})))
             refresh_threads(conn, [into, other])
+            extra = {"forced": True, "reason": force_reason.strip(),
+                     "persons": sorted({*ours, *theirs})} if forced else {}
             _audit(conn, user, "merge", into, messages=moved, source=other, target=into, before=before,
-                   after=_thread_states(conn, [into, other]))
+                   after=_thread_states(conn, [into, other]), **extra)
         return moved
 
     def undo(self, user: str) -> dict[str, Any]:
@@ -986,6 +1001,15 @@ def _open_filter(q: Any, *, claimed_by: str | None, unclaimed: bool, channel: st
 def _audit(conn: Any, user: str, action: str, thread_id: int | None = None, **detail: Any) -> None:
     conn.execute(insert(T_AUDIT).values(at=datetime.now(UTC), user=user, action=action, thread_id=thread_id,
                                         person_id=None, detail=json.dumps(detail, default=str) if detail else ""))
+
+
+def _registered_persons(conn: Any, thread_id: int) -> dict[int, str]:
+    """The registered persons (id → name) of a thread: its own person and those of its messages."""
+    of_messages = select(T_MSG.c.person_id).where(T_MSG.c.thread_id == thread_id)
+    of_thread = select(T_THREAD.c.person_id).where(T_THREAD.c.id == thread_id)
+    rows = conn.execute(select(T_PERSON.c.id, T_PERSON.c.name).where(
+        T_PERSON.c.in_register.is_(True), T_PERSON.c.id.in_(of_messages) | T_PERSON.c.id.in_(of_thread))).all()
+    return {int(r.id): str(r.name) for r in rows}
 
 
 def _thread_states(conn: Any, thread_ids: Iterable[int]) -> dict[str, list[Any]]:

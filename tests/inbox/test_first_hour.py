@@ -144,3 +144,30 @@ def test_demo_never_writes_into_the_configured_database(tmp_path: Path, monkeypa
     store = Store.open(url, create=False)
     assert store.counts()["messages"] > 0
     store.close()
+
+
+def _two_registered_persons(db: str) -> tuple[int, int]:
+    from inbox.storage.repository import Store
+
+    store = Store.open(db, create=False)
+    entries = [e for e in store.open_threads(limit=1000) if e.person and e.person.in_register]
+    store.close()
+    a = entries[0]
+    b = next(e for e in entries if e.person.id != a.person.id)
+    return a.thread.id, b.thread.id
+
+
+def test_merging_two_registered_persons_needs_force_and_a_reason_and_is_audited(demo_db: str) -> None:
+    into, other = _two_registered_persons(demo_db)
+    r = inbox(demo_db, "merge", str(into), str(other))
+    assert r.exit_code == 1
+    assert "different registered persons" in r.output and "--force --reason" in " ".join(r.output.split())
+    assert json.loads(inbox(demo_db, "show", str(other), "--json").stdout)["messages"]  # nothing moved
+    r = inbox(demo_db, "merge", str(into), str(other), "--force")
+    assert r.exit_code == 2 and "--force needs --reason" in r.output
+    r = inbox(demo_db, "merge", str(into), str(other), "--force", "--reason", "same family, one case")
+    assert r.exit_code == 0, r.output
+    [event] = [e for e in json.loads(inbox(demo_db, "audit", "--json", "--thread", str(into)).stdout)
+               if e["action"] == "merge"]
+    detail = json.loads(event["detail"])
+    assert detail["forced"] is True and detail["reason"] == "same family, one case" and len(detail["persons"]) == 2

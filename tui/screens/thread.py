@@ -19,9 +19,9 @@ from textual.widgets import Header, Static
 from textual.worker import Worker
 
 from inbox.domain import ThreadState
-from inbox.errors import ConflictError, InboxError
+from inbox.errors import ConflictError, DifferentPersons, InboxError
 from tui.format import badges, channel_name, person_label, waiting
-from tui.messages import Done, Failed, ThreadData, ThreadLoaded, report_worker_error
+from tui.messages import Done, Failed, MergeNeedsForce, ThreadData, ThreadLoaded, report_worker_error
 from tui.services import Services
 from tui.widgets.grouping import GroupingPanel
 from tui.widgets.key_bar import KeyBar
@@ -300,15 +300,36 @@ class ThreadScreen(Screen[None]):
         self.app.push_screen(MergeScreen(self.services, self.thread_id, name), picked)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="action")
-    def _merge(self, other: int) -> None:
+    def _merge(self, other: int, force_reason: str = "") -> None:
         s = self.services
         try:
-            moved = s.store.merge(self.thread_id, other, s.user)
+            moved = s.store.merge(self.thread_id, other, s.user, force_reason=force_reason)
+        except DifferentPersons as exc:
+            self.post_message(MergeNeedsForce(other, exc.names))
+            return
         except InboxError as exc:
             self.post_message(Failed("merge", str(exc), conflict=isinstance(exc, ConflictError)))
             return
         self.post_message(Done("merge", f"moved {len(moved)} message(s) from #{other} into #{self.thread_id} "
                                         "(u undoes)", self.thread_id))
+
+    def on_merge_needs_force(self, message: MergeNeedsForce) -> None:
+        """Two different registered persons: merge only when the caseworker confirms this very thing."""
+        from tui.screens.confirm import ConfirmScreen
+
+        message.stop()
+        other = message.other
+        who = " and ".join(message.names) if message.names else "two different registered persons"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._merge(other, force_reason=f"confirmed in the TUI: {who} are one inquiry")
+            else:
+                self.notify(f"not merged: #{other} stays a separate inquiry")
+
+        self.app.push_screen(ConfirmScreen(
+            f"#{other} and #{self.thread_id} are from different registered persons ({who}). Merge them into one "
+            "inquiry anyway? The audit log records that you confirmed it.", yes="Merge anyway"), confirmed)
 
     def action_undo(self) -> None:
         self._undo()
