@@ -19,7 +19,7 @@ from inbox.access import Permission, Role, User
 from inbox.config import Settings
 from inbox.display import SafeConsole, printable
 from inbox.domain import Quarantined, ThreadState
-from inbox.errors import InboxError
+from inbox.errors import InboxError, PermissionDenied
 from inbox.storage.repository import QueueEntry, Store
 
 log = logging.getLogger("inbox")
@@ -49,13 +49,29 @@ class Ctx:
         return self._store
 
     def user(self) -> User:
-        """The user this command acts as. From here on the store is limited to what they may see: a
-        caseworker of an office unit gets a store scoped to that unit (:meth:`Store.scoped`), so every
+        """The user this command acts as: the OS account running it (:func:`inbox.config.os_user`). Only an
+        admin may act as someone else (``--user``/``INBOX_USER``), and each time that is audited (``act-as``,
+        recorded under the admin's own name). From here on the store is limited to what the user may see:
+        a caseworker of an office unit gets a store scoped to that unit (:meth:`Store.scoped`), so every
         command that reads or changes a thread or person is refused outside it."""
         if self._user is None:
+            from inbox import config
+
             store = self.store()
-            self._user = store.user(self.settings.user)
-            self._store = store.scoped(_unit_scope(self._user))
+            name, real = self.settings.user, config.os_user()
+            if name != real:
+                operator = store.user(real)  # refuses an OS account that is no user of this inbox
+                if operator.role != Role.ADMIN:
+                    raise PermissionDenied(
+                        f"you are {real} on this machine, and only an admin may act as another user "
+                        f"(--user / INBOX_USER {name}): leave it out to act as yourself")
+                user = store.user(name)
+                store.audit(real, "act-as", None, as_user=name,
+                            command=click.get_current_context().command_path)
+            else:
+                user = store.user(name)
+            self._user = user
+            self._store = store.scoped(_unit_scope(user))
         return self._user
 
     def require(self, permission: Permission) -> User:
@@ -773,7 +789,10 @@ def users_add(c: Ctx, name: str, role: str, unit: str) -> None:
     The first user must be an admin, and the last admin keeps that role: either is refused with a hint.
     """
     c.require(Permission.ADMINISTER)
-    c.store().add_user(name, Role(role), unit, by=c.settings.user)
+    try:
+        c.store().add_user(name, Role(role), unit, by=c.settings.user)
+    except ValueError as exc:  # not an OS account name
+        raise click.UsageError(str(exc)) from exc
     out.print(f"{name}: {role}" + (f" in {unit}" if unit else ""), markup=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from pathlib import Path
 
 import platformdirs
@@ -26,11 +27,26 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'inbox.db'}"
 
 
-def _os_user() -> str:
+def os_user() -> str:
+    """The name of the OS account running this process, from the account database by user id.
+
+    Not from ``$USER`` or ``$LOGNAME`` (what :func:`getpass.getuser` reads first): anyone can set those.
+    flerkanal acts as this user unless an admin asks to act as someone else (``--user``). An account without
+    a name (a bare container) is ``uid-N``. Tests replace this function to run commands as another account.
+    """
     try:
+        import pwd
+    except ImportError:  # not a POSIX system: the platform's own account name
         return getpass.getuser()
-    except Exception:  # no user name in a bare container
-        return "unknown"
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid-{uid}"
+
+
+def _default_user() -> str:
+    return os_user()  # looked up when called, so a test's replacement of os_user applies
 
 
 class Settings(BaseSettings):
@@ -41,8 +57,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     """Any SQLAlchemy URL; default: a SQLite file in the XDG data dir. ``postgresql://`` uses psycopg 3."""
 
-    user: str = Field(default_factory=_os_user)
-    """Who is working: recorded on claims and in the audit log. Defaults to the OS user."""
+    user: str = Field(default_factory=_default_user)
+    """Who is working: recorded on claims and in the audit log. Defaults to the OS user; only an admin may
+    name someone else (checked by the CLI against :func:`os_user`, and audited)."""
 
     office_emails: list[str] = Field(default_factory=list)
     """The office's own email addresses: mail from them is the office's reply (outbound)."""

@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ T_SNAPSHOT = SnapshotRow.__table__  # type: ignore[attr-defined]
 T_CURSOR = CursorRow.__table__  # type: ignore[attr-defined]
 
 OPEN_STATES = ("open", "claimed")
+#: A user is bound to the OS account of the same name (see inbox.config.os_user).
+_USER_NAME = re.compile(r"[\w.@$][\w.@$-]*")
 
 
 @dataclass(frozen=True)
@@ -722,6 +725,9 @@ class Store:
     def add_user(self, name: str, role: Role, unit: str = "", *, by: str) -> None:
         """Add a user or change their role. The inbox always keeps an admin: the first user must be one,
         and the last admin cannot be demoted (:class:`ConflictError` with the command that helps)."""
+        if not _USER_NAME.fullmatch(name):
+            raise ValueError("a user name is the person's OS account name: letters, digits, '.', '_', '-', '@' "
+                             "and '$', not starting with '-'")
         with self.engine.begin() as conn:
             admins = _admins(conn)
             if role != Role.ADMIN:

@@ -17,10 +17,12 @@ from sqlalchemy.exc import DatabaseError
 from inbox.cli import cli
 from inbox.identity import find_fnrs
 from inbox.storage.repository import Store
+from tests.osuser import os_account
 
 
 def inbox(db: str, user: str, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--db", db, "--user", user, "--matcher", "structural", *args])
+    with os_account(user):  # run by that person's own OS account
+        return CliRunner().invoke(cli, ["--db", db, "--user", user, "--matcher", "structural", *args])
 
 
 @pytest.fixture

@@ -60,8 +60,9 @@ def test_the_readme_examples_run_in_order_on_a_fresh_database(tmp_path: Path,
     for f in [demo_contacts(), *demo_files()]:
         shutil.copy(f, tmp_path / f.name)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("USER", "ada")  # the OS user running the examples (getpass reads these)
+    monkeypatch.setenv("USER", "ada")  # the OS user running the examples: "$USER" in them, and the account
     monkeypatch.setenv("LOGNAME", "ada")
+    monkeypatch.setattr("inbox.config.os_user", lambda: "ada")  # the CLI reads the account database
     monkeypatch.delenv("INBOX_USER", raising=False)
     for var in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):  # nothing of this machine's own set-up
         monkeypatch.setenv(var, str(tmp_path / "home"))

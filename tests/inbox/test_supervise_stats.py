@@ -24,6 +24,7 @@ from inbox.ingest import read_files
 from inbox.storage.repository import Store, read_contacts_csv
 from inbox.supervise import gather
 from inbox.workdays import target_label, working_cutoff, working_target_seconds
+from tests.osuser import os_account
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # a Thursday
 NOW_ARG = "2026-11-26T12:00:00"
@@ -40,8 +41,9 @@ def demo(tmp_path: Path) -> Iterator[tuple[Store, str]]:
 
 
 def stats_json(url: str, *args: str, user: str = "root") -> dict[str, object]:
-    r = CliRunner().invoke(cli, ["--db", url, "--user", user, "stats", "--json", "--now", NOW_ARG, *args],
-                           catch_exceptions=False)
+    with os_account(user):
+        r = CliRunner().invoke(cli, ["--db", url, "--user", user, "stats", "--json", "--now", NOW_ARG, *args],
+                               catch_exceptions=False)
     assert r.exit_code == 0, r.output
     data: dict[str, object] = json.loads(r.output)
     return data
@@ -120,9 +122,11 @@ def test_stats_json_has_every_figure_and_the_target(demo: tuple[Store, str]) -> 
     assert stats_json(url, "--target-hours", "100000")["waiting_beyond_target"] == 0
     expected = store.waiting_beyond(working_target_seconds(NOW, 48), NOW)
     assert data["waiting_beyond_target"] == expected
-    text = CliRunner().invoke(cli, ["--db", url, "--user", "sjef", "stats", "--now", NOW_ARG]).output
+    with os_account("sjef"):
+        text = CliRunner().invoke(cli, ["--db", url, "--user", "sjef", "stats", "--now", NOW_ARG]).output
     assert f"waiting beyond 2 working days: {expected}" in text and "anna: 1 claimed" in text
-    text = CliRunner().invoke(cli, ["--db", url, "--user", "sjef", "stats", "--target-hours", "36"]).output
+    with os_account("sjef"):
+        text = CliRunner().invoke(cli, ["--db", url, "--user", "sjef", "stats", "--target-hours", "36"]).output
     assert "waiting beyond 36 working hours: " in text
 
 
@@ -142,12 +146,14 @@ def test_supervise_and_tui_open_the_supervisor_view_for_a_supervisor(demo: tuple
     before = len(store.history(datetime(2000, 1, 1, tzinfo=UTC)))
     for user, args in (("sjef", ["supervise", "--target-hours", "24"]), ("sjef", ["tui"]), ("anna", ["tui"]),
                        ("anna", ["supervise"])):
-        r = CliRunner().invoke(cli, ["--db", url, "--user", user, *args], catch_exceptions=False)
+        with os_account(user):
+            r = CliRunner().invoke(cli, ["--db", url, "--user", user, *args], catch_exceptions=False)
         assert r.exit_code == 0, r.output
     assert opened == [("sup", "sjef", {"target_hours": 24.0}), ("sup", "sjef", {"target_hours": 48.0}),
                       ("queue", "anna", {}), ("sup", "anna", {"target_hours": 48.0})]
     assert len(store.history(datetime(2000, 1, 1, tzinfo=UTC))) == before + 3  # a point for "now" at each start
-    r = CliRunner().invoke(cli, ["--db", url, "--user", "sjef", "queue"])
+    with os_account("sjef"):
+        r = CliRunner().invoke(cli, ["--db", url, "--user", "sjef", "queue"])
     assert r.exit_code == 1 and "may not" in r.output  # still no thread text for a supervisor
 
 

@@ -19,6 +19,7 @@ from inbox.cli import cli
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.errors import PermissionDenied
 from inbox.storage.repository import Store
+from tests.osuser import os_account
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -57,7 +58,8 @@ def units(tmp_path: Path) -> Units:
 
 
 def inbox(u: Units, user: str, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--db", u.url, "--user", user, "--matcher", "structural", *args])
+    with os_account(user):  # run by that person's own OS account
+        return CliRunner().invoke(cli, ["--db", u.url, "--user", user, "--matcher", "structural", *args])
 
 
 def snapshot(u: Units) -> tuple[object, ...]:

@@ -9,10 +9,12 @@ from inbox.access import Role
 from inbox.cli import cli
 from inbox.errors import ConflictError
 from inbox.storage.repository import Store
+from tests.osuser import os_account
 
 
 def inbox(db: str, user: str, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--db", db, "--user", user, *args])
+    with os_account(user):  # each command run by that person's own OS account
+        return CliRunner().invoke(cli, ["--db", db, "--user", user, *args])
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from inbox.access import Role
 from inbox.cli import cli
 from inbox.domain import ThreadState
 from inbox.storage.repository import Store
+from tests.osuser import os_account
 from tests.tui.conftest import NOW, AppMaker, settle
 from tui.app import InboxApp
 from tui.screens.queue import QueueScreen
@@ -72,9 +73,10 @@ async def test_the_figures_on_screen_are_those_of_inbox_stats_json(make_app: App
         screen = app.screen
         assert isinstance(screen, SupervisorScreen) and screen.figures is not None
         shown = screen.figures
-    r = CliRunner().invoke(cli, ["--db", demo_store.engine.url.render_as_string(hide_password=False),
-                                 "--user", "sjef", "stats", "--json", "--now", NOW.strftime("%Y-%m-%dT%H:%M:%S")],
-                           catch_exceptions=False)
+    with os_account("sjef"):
+        r = CliRunner().invoke(cli, ["--db", demo_store.engine.url.render_as_string(hide_password=False),
+                                     "--user", "sjef", "stats", "--json", "--now", NOW.strftime("%Y-%m-%dT%H:%M:%S")],
+                               catch_exceptions=False)
     assert r.exit_code == 0, r.output
     cli_figures = json.loads(r.output)
     assert json.loads(json.dumps(shown.as_dict())) == cli_figures
