@@ -14,6 +14,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,13 @@ from inbox.parsers import read_any, read_dialog_json
 from inbox.parsers.common import RecordError, dump_raw
 from inbox.parsers.detect import Format, detect_format
 from inbox.parsers.dialog import dialog_person_identities, parse_henvendelse
-from inbox.parsers.email import MboxSpan, mbox_messages, parse_email_bytes
+from inbox.parsers.email import (
+    MboxSpan,
+    from_line_time,
+    maildir_name_time,
+    mbox_messages,
+    parse_email_bytes,
+)
 from inbox.parsers.jsonl import looks_like_jsonl, read_jsonl
 
 __all__ = ["ReadTask", "iter_json_array", "plan_reads", "read_dialog_stream", "run_read_task"]
@@ -152,9 +159,10 @@ def read_file(path: Path, *, office: frozenset[str] = frozenset()) -> Iterator[I
         yield from read_any(path, office_addresses=office)
 
 
-def _parse_mail(source: str, position: str, data: bytes, office: frozenset[str]) -> Item:
+def _parse_mail(source: str, position: str, data: bytes, office: frozenset[str],
+                received_at: datetime | None = None) -> Item:
     try:
-        return parse_email_bytes(data, office_addresses=office)
+        return parse_email_bytes(data, office_addresses=office, received_at=received_at)
     except RecordError as exc:
         return Quarantined(source, position, str(exc), raw=data.decode("utf-8", "replace"), channel="email")
     except Exception as exc:  # never let one mail stop the rest (as read_mbox)
@@ -163,16 +171,17 @@ def _parse_mail(source: str, position: str, data: bytes, office: frozenset[str])
 
 
 def _read_maildir_file(maildir: Path, file: Path, office: frozenset[str]) -> Iterator[Item]:
-    yield _parse_mail(str(maildir), f"{file.parent.name}/{file.name}", file.read_bytes(), office)
+    yield _parse_mail(str(maildir), f"{file.parent.name}/{file.name}", file.read_bytes(), office,
+                      maildir_name_time(file.name))
 
 
 def _read_mbox_range(path: Path, start: int, end: int, first_line: int, *, office: frozenset[str]
                      ) -> Iterator[Item]:
     """The messages of ``path[start:end]`` (cut at separators), split by the reader ``inbox ingest`` uses."""
     source = str(path)
-    for lineno, data, _opened in mbox_messages(path, MboxSpan(start, end, first_line, 1)):
+    for lineno, data, opened in mbox_messages(path, MboxSpan(start, end, first_line, 1)):
         if data.strip():
-            yield _parse_mail(source, f"message at line {lineno}", data, office)
+            yield _parse_mail(source, f"message at line {lineno}", data, office, from_line_time(opened))
 
 
 # -- dialogue dumps, streamed ------------------------------------------------------------------------

@@ -90,6 +90,17 @@ class IncomingMessage:
     identities: tuple[Identity, ...] = ()  # identities the provider vouches for (dialogue fnr/aktørId)
     attachments: tuple[Attachment, ...] = ()
     status: str = ""  # provider delivery status, when known
+    #: When the office received it, as the provider or the delivering server says (Twilio's and the dialogue's
+    #: own times, IMAP INTERNALDATE, an mbox From_ line, a Maildir file's delivery time, the newest Received
+    #: header); None: not known, and the time it is stored counts. The fair order uses this, never what the
+    #: sender wrote in a Date header.
+    received_at: datetime | None = None
+    #: SHA-256 of the canonical message (email: the same whatever the container); with the provider key it
+    #: tells a repeat of a stored mail from a different mail that reuses its Message-ID.
+    digest: str = ""
+    #: Doubts about the record that do not stop it being stored: "date" (an implausible Date header,
+    #: replaced by the time it arrived).
+    flags: tuple[str, ...] = ()
     #: The matcher's clean text, when the reader already worked it out (parse workers do, in parallel);
     #: None: the store cleans the body itself.
     clean_body: str | None = None

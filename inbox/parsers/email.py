@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.header import decode_header, make_header
 from email.headerregistry import Address
@@ -192,7 +193,8 @@ def _body_and_attachments(msg: EmailMessage) -> tuple[str, tuple[Attachment, ...
     return text, tuple(attachments)
 
 
-def parse_email_bytes(data: bytes, *, office_addresses: frozenset[str] = frozenset()) -> IncomingMessage:
+def parse_email_bytes(data: bytes, *, office_addresses: frozenset[str] = frozenset(),
+                      received_at: datetime | None = None) -> IncomingMessage:
     """One raw mail → IncomingMessage. Direction is ``out`` when the sender is one of the office's
     addresses, or when the mail says it was sent by the office (``X-Flerkanal-Direction: out``,
     or a From address on a nav domain).
@@ -200,13 +202,17 @@ def parse_email_bytes(data: bytes, *, office_addresses: frozenset[str] = frozens
     Most mail is one plain ASCII-headed text part; :func:`_simple_fields` reads those with the stdlib's
     light ``compat32`` parser (about eight times faster). Everything else, and anything that parser is
     unsure of, goes through the full ``policy.default`` reader (:func:`_full_fields`).
+
+    ``received_at``: when the office received the mail, as the mailbox says (IMAP INTERNALDATE, an mbox From_
+    line, a Maildir file's name); without it, the newest Received header's time, if any. The queue's fair
+    order uses it, never the Date header, which the sender writes; an implausible Date is flagged.
     """
     if not data.strip():
         raise RecordError("empty message")
     fields = _simple_fields(data)
     if fields is None:
         fields = _full_fields(data)
-    return _build(data, fields, office_addresses)
+    return _build(data, fields, office_addresses, received_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,12 +230,13 @@ class _Fields:
     direction: str
     body: str
     attachments: tuple[Attachment, ...] = ()
+    received: str = ""  # the newest (first) Received header
 
 
 _SIMPLE_PARSER = BytesParser(policy=policy.compat32)
 _UNFOLD = re.compile(r"\r?\n(?=[ \t])")
 _WANTED = ("from", "to", "date", "subject", "message-id", "references", "in-reply-to", "x-flerkanal-direction",
-           "content-type", "content-transfer-encoding", "content-disposition")
+           "content-type", "content-transfer-encoding", "content-disposition", "received")
 
 
 def _simple_header(value: str) -> str:
@@ -301,6 +308,7 @@ def _simple_fields(data: bytes) -> _Fields | None:
             in_reply_to=_simple_header(seen.get("in-reply-to", "")),
             direction=_simple_header(seen.get("x-flerkanal-direction", "")).lower(),
             body=html_to_text(text) if ctype == "text/html" else text, attachments=attachments,
+            received=_UNFOLD.sub("", seen.get("received", "")),
         )
     except Exception:  # an encoded-word with an unknown charset, odd bytes: the full reader decides
         return None
@@ -354,7 +362,7 @@ def _full_fields(data: bytes) -> _Fields:
         name=name, addr=addr, to_addr=to_addr, date=_header(msg, "Date"), subject=_header(msg, "Subject"),
         message_id=_header(msg, "Message-ID"), references=_header(msg, "References"),
         in_reply_to=_header(msg, "In-Reply-To"), direction=_header(msg, "X-Flerkanal-Direction").lower(),
-        body=body, attachments=attachments,
+        body=body, attachments=attachments, received=_raw_header(msg, "Received"),
     )
 
 
@@ -362,7 +370,62 @@ def _full_fields(data: bytes) -> _Fields:
 _NAV_ADDRESS = re.compile(r"@(\w+\.)*nav(\.example)?\.no$")
 
 
-def _build(data: bytes, f: _Fields, office_addresses: frozenset[str]) -> IncomingMessage:
+#: How far a plausible Date header may lie before the time the mail arrived (mail queued on the way, a
+#: device's clock a little off), and after it.
+DATE_BEFORE_ARRIVAL = timedelta(days=30)
+DATE_AFTER_ARRIVAL = timedelta(days=1)
+#: No Date header before this is plausible when the arrival time is not known.
+EARLIEST_PLAUSIBLE_DATE = datetime(1990, 1, 1, tzinfo=UTC)
+#: The year as written in a Date header ("0001" is read as 2001 by the RFC 2822 rules for short years).
+_WRITTEN_YEAR = re.compile(r"\b(\d{1,4})\s+\d{1,2}:\d{2}")
+
+
+def _header_time(value: str) -> datetime | None:
+    """An RFC 5322 date-time, in UTC when it has no zone; None when unreadable or not storable."""
+    try:
+        dt = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if dt is None:
+        return None
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    try:
+        storable_time(dt, "time")
+    except RecordError:
+        return None
+    return dt
+
+
+def received_header_time(value: str) -> datetime | None:
+    """The time a Received header was written (after its last ``;``), or None."""
+    _, sep, when = value.rpartition(";")
+    return _header_time(when.strip()) if sep else None
+
+
+def plausible_date(sent: datetime, written: str, arrived: datetime | None, now: datetime) -> bool:
+    """Whether a Date header's time can be what the sender's side says: not before 1990 (or a month before the
+    mail arrived), not after it arrived (or now) by more than a day, its year read as written."""
+    year = _WRITTEN_YEAR.search(written)
+    if year is not None and len(year.group(1)) == 4 and int(year.group(1)) != sent.year:
+        return False
+    if sent > (arrived or now) + DATE_AFTER_ARRIVAL:
+        return False
+    return sent >= (arrived - DATE_BEFORE_ARRIVAL if arrived is not None else EARLIEST_PLAUSIBLE_DATE)
+
+
+def mail_digest(decoded: str) -> str:
+    """SHA-256 of a mail as its container leaves it: the same for a mail read from an mbox, a Maildir (CRLF or
+    not) or an .eml file."""
+    return hashlib.sha256(canonical_mail(decoded).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def canonical_mail(decoded: str) -> str:
+    """A mail's text with LF line ends and without the blank lines and spaces its container adds at the end."""
+    return decoded.replace("\r\n", "\n").rstrip()
+
+
+def _build(data: bytes, f: _Fields, office_addresses: frozenset[str], received_at: datetime | None = None
+           ) -> IncomingMessage:
     try:
         sent = parsedate_to_datetime(f.date) if f.date else None
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -375,11 +438,19 @@ def _build(data: bytes, f: _Fields, office_addresses: frozenset[str]) -> Incomin
         storable_time(sent, "Date")
     except RecordError:
         raise RecordError("Date header is out of range") from None
+    arrived = received_at or (received_header_time(f.received) if f.received else None)
+    flags: tuple[str, ...] = ()
+    if not plausible_date(sent, f.date, arrived, datetime.now(UTC)):
+        # Kept with the time it arrived instead (the Date header stays in the raw mail), and flagged.
+        flags = ("date",)
+        sent = arrived or datetime.now(UTC)
     decoded = data.decode("utf-8", "replace")
     raw = safe_text(decoded)
+    digest = mail_digest(decoded)
     found = _MSGID.findall(f.message_id)
-    # A mail without Message-ID gets a stable key from its content, so re-imports still dedupe.
-    key = found[0] if found else f"<sha256-{content_hash(decoded)}@flerkanal.invalid>"
+    # A mail without Message-ID gets a stable key from its content, the same whatever its container, so
+    # re-imports still dedupe (for an .eml or Maildir file with LF line ends, the key it had before).
+    key = found[0] if found else f"<sha256-{content_hash(canonical_mail(decoded) + chr(10))}@flerkanal.invalid>"
     refs = tuple(_MSGID.findall(f.references))
     irt = _MSGID.findall(f.in_reply_to)
     lower = f.addr.lower()
@@ -399,6 +470,9 @@ def _build(data: bytes, f: _Fields, office_addresses: frozenset[str]) -> Incomin
         in_reply_to=irt[0] if irt else "",
         references=refs,
         attachments=f.attachments,
+        received_at=arrived,
+        digest=digest,
+        flags=flags,
     )
 
 
@@ -438,12 +512,12 @@ def mbox_spans(path: Path, parts: int) -> list[MboxSpan]:
     return spans
 
 
-def mbox_messages(path: Path, span: MboxSpan | None = None) -> Iterator[tuple[int, bytes, bool]]:
-    """Split an mbox into (first line number, raw bytes, whether a ``From_`` line opened it), streaming;
+def mbox_messages(path: Path, span: MboxSpan | None = None) -> Iterator[tuple[int, bytes, bytes]]:
+    """Split an mbox into (first line number, raw bytes, the ``From_`` line that opened it or b""), streaming;
     ``>From`` escapes are undone. A ``From_`` line with nothing after it still counts as a (empty) message."""
     buf: list[bytes] = []
     start = 0
-    opened = False
+    opened = b""
     prev_blank = True
     span = span or MboxSpan(0, None, 1, 1)
     with path.open("rb") as f:
@@ -461,7 +535,7 @@ def mbox_messages(path: Path, span: MboxSpan | None = None) -> Iterator[tuple[in
                     yield start, b"".join(buf), opened
                 buf = []
                 start = lineno
-                opened = True
+                opened = line
             else:
                 if start == 0:
                     start = lineno
@@ -473,6 +547,30 @@ def mbox_messages(path: Path, span: MboxSpan | None = None) -> Iterator[tuple[in
         yield start, b"".join(buf), opened
 
 
+def from_line_time(line: bytes) -> datetime | None:
+    """The delivery time on an mbox ``From_`` line (``From addr Mon Nov  9 13:20:00 2026``, UTC), or None."""
+    words = line.decode("ascii", "replace").split()
+    if len(words) < 7:
+        return None
+    try:
+        return datetime.strptime(" ".join(words[2:7]), "%a %b %d %H:%M:%S %Y").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+#: A Maildir file's name starts with the time it was delivered (``1762694400.M1P2.host:2,S``).
+_MAILDIR_TIME = re.compile(r"(\d{9,11})\.")
+
+
+def maildir_name_time(name: str) -> datetime | None:
+    """The delivery time a Maildir file's name starts with, or None."""
+    found = _MAILDIR_TIME.match(name)
+    if found is None:
+        return None
+    when = datetime.fromtimestamp(int(found.group(1)), UTC)
+    return when if when <= datetime.now(UTC) + DATE_AFTER_ARRIVAL else None
+
+
 def read_mbox(path: Path, *, office_addresses: frozenset[str] = frozenset(), span: MboxSpan | None = None) -> Items:
     source = str(path)
     for n, (lineno, data, opened) in enumerate(mbox_messages(path, span), start=span.first_index if span else 1):
@@ -480,7 +578,7 @@ def read_mbox(path: Path, *, office_addresses: frozenset[str] = frozenset(), spa
         if not opened and not data.strip():
             continue  # blank lines before the first From_ line
         try:
-            yield parse_email_bytes(data, office_addresses=office_addresses)
+            yield parse_email_bytes(data, office_addresses=office_addresses, received_at=from_line_time(opened))
         except RecordError as exc:
             yield Quarantined(source, position, str(exc), raw=safe_text(data.decode("utf-8", "replace")),
                               channel="email")
@@ -501,7 +599,8 @@ def read_maildir(path: Path, *, office_addresses: frozenset[str] = frozenset()) 
             position = f"{sub}/{file.name}"
             data = file.read_bytes()
             try:
-                yield parse_email_bytes(data, office_addresses=office_addresses)
+                yield parse_email_bytes(data, office_addresses=office_addresses,
+                                        received_at=maildir_name_time(file.name))
             except RecordError as exc:
                 yield Quarantined(source, position, str(exc), raw=safe_text(data.decode("utf-8", "replace")),
                                   channel="email")

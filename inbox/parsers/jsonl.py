@@ -49,6 +49,9 @@ def message_to_dict(m: IncomingMessage) -> dict[str, Any]:
         "identities": [{"kind": i.kind.value, "value": i.value} for i in m.identities],
         "attachments": [{"name": a.name, "content_type": a.content_type, "size": a.size} for a in m.attachments],
         "status": m.status,
+        **({"received_at": m.received_at.isoformat()} if m.received_at is not None else {}),
+        **({"digest": m.digest} if m.digest else {}),
+        **({"flags": list(m.flags)} if m.flags else {}),
     }
 
 
@@ -90,6 +93,10 @@ def message_from_dict(obj: Any) -> IncomingMessage:
     references = _list(obj, "references")
     if not all(isinstance(r, str) for r in references):
         raise RecordError("field 'references' should be a list of strings")
+    flags = _list(obj, "flags")
+    if not all(isinstance(f, str) for f in flags):
+        raise RecordError("field 'flags' should be a list of strings")
+    received = opt_str(obj, "received_at")
     return IncomingMessage(
         channel=_enum(obj, "channel", Channel),
         provider_key=require_str(obj, "provider_key"),
@@ -107,6 +114,9 @@ def message_from_dict(obj: Any) -> IncomingMessage:
         identities=tuple(identities),
         attachments=tuple(attachments),
         status=opt_str(obj, "status"),
+        received_at=parse_iso(received, "received_at") if received else None,
+        digest=opt_str(obj, "digest"),
+        flags=tuple(flags),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -87,8 +87,8 @@ class MessageRow(SQLModel, table=True):
     channel: str
     provider_key: str
     direction: str
-    sent_at: datetime = _ts()
-    received_at: datetime = _ts()
+    sent_at: datetime = _ts()  # as the sender's side says (a mail's Date header)
+    received_at: datetime = _ts()  # when the office received it (a provider's time, else when it was stored)
     sender: str = ""
     recipient: str = ""
     sender_name: str = ""
@@ -105,6 +105,10 @@ class MessageRow(SQLModel, table=True):
     source: str = ""  # file or connector it came from
     match_score: float | None = None
     match_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # SHA-256 of the canonical mail (email only): a mail sharing a stored mail's Message-ID is a different mail
+    # when this differs. Empty for other channels, whose ids the provider assigns.
+    digest: str = Field(default="", sa_column=Column(String, nullable=False, server_default=""))
+    flags: str = Field(default="", sa_column=Column(String, nullable=False, server_default=""))  # e.g. "date"
 
 
 class ReplyRow(SQLModel, table=True):

@@ -40,6 +40,7 @@ from inbox.domain import (
     IdentityKind,
     IncomingMessage,
     Quarantined,
+    bound_key,
     content_hash,
 )
 from inbox.identity import identity_for_address
@@ -591,18 +592,22 @@ class MessageWriter:
                 "meetings_held": 0, "open_conflict": False, "unit": ""}
 
     # -- messages -------------------------------------------------------------------------------
-    def _existing_keys(self, msgs: Iterable[IncomingMessage]) -> set[str]:
-        found: set[str] = set()
+    def _existing_keys(self, msgs: Iterable[IncomingMessage]) -> dict[str, str]:
+        """The stored keys among the messages' keys (and their alternate keys), each with its stored digest."""
+        found: dict[str, str] = {}
         by_channel: dict[str, list[str]] = {}
         for m in msgs:
-            by_channel.setdefault(m.channel.value, []).append(m.provider_key)
+            keys = by_channel.setdefault(m.channel.value, [])
+            keys.append(m.provider_key)
+            if m.digest:
+                keys.append(alternate_key(m))
         for channel, keys in by_channel.items():
             for chunk in _in_chunks(self.conn, keys):
-                for (pk,) in self.conn.execute(
-                    select(T_MSG.c.provider_key).where(T_MSG.c.channel == channel,
-                                                       _in(self.conn, T_MSG.c.provider_key, chunk))
+                for pk, digest in self.conn.execute(
+                    select(T_MSG.c.provider_key, T_MSG.c.digest).where(
+                        T_MSG.c.channel == channel, _in(self.conn, T_MSG.c.provider_key, chunk))
                 ):
-                    found.add(f"{channel}:{pk}")
+                    found[f"{channel}:{pk}"] = digest or ""
         return found
 
     def write(self, items: Sequence[IncomingMessage | Quarantined], summary: IngestSummary) -> None:
@@ -613,15 +618,22 @@ class MessageWriter:
         msgs = [i for i in items if isinstance(i, IncomingMessage)]
         if not msgs:
             return
-        existing = self._existing_keys(msgs)
+        known = self._existing_keys(msgs)  # key → digest, of the stored messages and of this batch's so far
         fresh: list[tuple[str, IncomingMessage]] = []  # (key, message): a key is built once per message
-        seen: set[str] = set()
         for m in msgs:
             key = m.key
-            if key in existing or key in seen:
+            digest = known.get(key)
+            if digest and m.digest and digest != m.digest:
+                # Another mail under a stored mail's Message-ID (a sender chooses it): not a repeat of that
+                # mail, so it is kept under its own key. Without a digest (other channels, whose ids the
+                # provider assigns, and rows stored before digests) the key alone decides.
+                m = dataclasses.replace(m, provider_key=alternate_key(m))
+                key = m.key
+                digest = known.get(key)
+            if digest is not None:
                 summary.present[m.channel.value] += 1
             else:
-                seen.add(key)
+                known[key] = m.digest
                 fresh.append((key, m))
         if not fresh:
             return
@@ -697,7 +709,8 @@ class MessageWriter:
         """The message's row (``sent``: its send time in UTC)."""
         return {
             "thread_id": tid, "person_id": pid, "channel": m.channel.value, "provider_key": m.provider_key,
-            "direction": m.direction.value, "sent_at": sent, "received_at": now, "sender": m.sender,
+            "direction": m.direction.value, "sent_at": sent, "received_at": arrived_at(m, sent, now),
+            "sender": m.sender,
             "recipient": m.recipient, "sender_name": m.sender_name, "subject": m.subject,
             "conversation": m.conversation, "in_reply_to": m.in_reply_to,
             "references": " ".join(m.references), "body": m.body, "clean_body": clean, "raw": m.raw,
@@ -705,8 +718,25 @@ class MessageWriter:
                                        for a in m.attachments]) if m.attachments else "",
             "status": m.status, "source": self.source, "match_score": d.score,
             "ack": m.direction == Direction.IN and is_acknowledgement(clean),
-            "match_reason": _reason_json(d),
+            "match_reason": _reason_json(d), "digest": m.digest, "flags": ",".join(m.flags),
         }
+
+
+def alternate_key(m: IncomingMessage) -> str:
+    """The provider key of a mail that reuses a stored mail's Message-ID with other content: the Message-ID
+    with the start of the mail's digest (``<id@host#d-0123456789abcdef>``)."""
+    tag = f"#d-{m.digest[:16]}"
+    pk = m.provider_key
+    return bound_key(f"{pk[:-1]}{tag}>" if pk.endswith(">") else f"{pk}{tag}")
+
+
+def arrived_at(m: IncomingMessage, sent: datetime, now: datetime) -> datetime:
+    """When the office received a message, for the fair order: the time the provider or mailbox gives; for
+    SMS and dialogue their send time (the provider's own clock); for a mail that says nothing else, the time
+    it is stored. Never a mail's Date header, which its sender writes (``sent``: the send time in UTC)."""
+    if m.received_at is not None:
+        return utc(m.received_at)
+    return sent if m.channel != Channel.EMAIL else now
 
 
 _REASONS: dict[str, str] = {}  # a reason without evidence → its JSON (a few distinct ones; most decisions)
@@ -733,8 +763,9 @@ def _aggregate(thread_id: int, rows: Sequence[dict[str, Any]]) -> dict[str, Any]
     asks = [r["sent_at"] for r in rows if r["direction"] == "in" and not r["ack"]]
     out = [r["sent_at"] for r in rows if r["direction"] == "out"]
     return {
-        "thread_id": thread_id, "first_any": min(sent), "last_any": max(sent),
-        "first_in": min(inbound, default=None), "last_in": max(inbound, default=None),
+        "thread_id": thread_id, "first_any": min(r["received_at"] for r in rows), "last_any": max(sent),
+        "first_in": min((r["received_at"] for r in rows if r["direction"] == "in"), default=None),
+        "last_in": max(inbound, default=None),
         "last_ask": max(asks, default=None), "last_out": max(out, default=None),
         "n": len(rows), "n_in": len(inbound), "channels": {r["channel"] for r in rows},
     }
@@ -795,9 +826,9 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
         agg = conn.execute(
             select(
                 T_MSG.c.thread_id,
-                func.min(T_MSG.c.sent_at).label("first_any"),
+                func.min(T_MSG.c.received_at).label("first_any"),
                 func.max(T_MSG.c.sent_at).label("last_any"),
-                func.min(T_MSG.c.sent_at).filter(T_MSG.c.direction == "in").label("first_in"),
+                func.min(T_MSG.c.received_at).filter(T_MSG.c.direction == "in").label("first_in"),
                 func.max(T_MSG.c.sent_at).filter(T_MSG.c.direction == "in").label("last_in"),
                 func.max(T_MSG.c.sent_at).filter(T_MSG.c.direction == "in", T_MSG.c.ack.is_(False)).label("last_ask"),
                 func.max(T_MSG.c.sent_at).filter(T_MSG.c.direction == "out").label("last_out"),

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from connectors.fake import FakeConnector
 from connectors.sync import SyncDaemon, SyncOptions
@@ -25,6 +28,7 @@ from inbox.ingest import read_files
 from inbox.matching import MatchContext, MatchDecision, StructuralMatcher
 from inbox.parsers import read_any
 from inbox.storage.repository import Store
+from inbox.storage.writer import T_MSG
 from inbox.text import MAX_CLEAN_CHARS
 from tests.badinput.corpus import dialog, dialog_dump, henvendelse, json_bytes, mail, person_block, twilio_message
 
@@ -227,3 +231,150 @@ def test_the_text_the_patterns_see_is_bounded_and_the_body_cut_with_a_note(tmp_p
                                                              "are kept)]")
     assert len(m.body) <= 1_100_000 and len(m.raw) <= 8_000_000
     assert m.clean_body is not None and len(m.clean_body) <= MAX_CLEAN_CHARS and m.clean_body.endswith("[…]")
+
+
+# -- 7. the queue's order comes from when the office received a message, not from the sender's Date ----------
+
+def _rfc(dt: datetime) -> str:
+    return format_datetime(dt)
+
+
+def _row(store: Store, key: str) -> dict[str, Any]:
+    with store.engine.connect() as conn:
+        row = conn.execute(select(T_MSG).where(T_MSG.c.provider_key == key)).mappings().one()
+    return dict(row)
+
+
+def test_a_backdated_mail_does_not_jump_the_queue(db_url: str, tmp_path: Path) -> None:
+    """A mail dated 2000 was handed out first by ``claim --next``, before an SMS that came in hours earlier."""
+    now = datetime.now(UTC)
+    earlier = now - timedelta(hours=2)
+    (tmp_path / "sms.json").write_bytes(json_bytes({"messages": [twilio_message(
+        1, date_created=_rfc(earlier), date_sent=_rfc(earlier), date_updated=_rfc(earlier))]}))
+    (tmp_path / "old.eml").write_bytes(eml("<gammel@example.com>", date="Sat, 01 Jan 2000 08:00:00 +0100"))
+    store = Store.open(db_url)
+    try:
+        store.ingest(read_files([tmp_path / "sms.json"]))
+        store.ingest(read_files([tmp_path / "old.eml"]))
+        first = store.claim_next("kari")
+        view = store.thread(first or 0)
+        assert [m.channel for m in view.messages] == [Channel.SMS]
+        mail_thread = next(e.thread for e in store.open_threads() if e.thread.id != first)
+        assert mail_thread.first_contact >= now - timedelta(minutes=5)  # queued when it arrived: now
+    finally:
+        store.close()
+
+
+def test_the_newest_received_header_gives_the_arrival_and_an_implausible_date_is_flagged(db_url: str,
+                                                                                         tmp_path: Path) -> None:
+    arrived = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    received = (f"Received: from mx.nav.no by imap.nav.no; {_rfc(arrived)}\n"
+                f"Received: from forged.example by mx.example; {_rfc(datetime(1999, 1, 1, tzinfo=UTC))}\n")
+    cases = {
+        "<y2000@x>": "Sat, 01 Jan 2000 08:00:00 +0100",  # a month or more before it arrived
+        "<y9999@x>": "Fri, 31 Dec 9999 08:00:00 +0100",  # was accepted as it stood
+        "<y0001@x>": "Mon, 01 Jan 0001 08:00:00 +0000",  # was read as 2001
+        "<ok@x>": _rfc(arrived - timedelta(minutes=3)),
+    }
+    for n, (mid, date) in enumerate(cases.items()):
+        (tmp_path / f"{n}.eml").write_bytes(eml(mid, date=date, extra=received, sender=f"p{n}@example.com"))
+    items = messages(read_files([tmp_path]))
+    assert {m.provider_key: m.received_at for m in items} == dict.fromkeys(cases, arrived)
+    flagged = {m.provider_key: (m.flags, m.sent_at) for m in items}
+    for mid in ("<y2000@x>", "<y9999@x>", "<y0001@x>"):
+        assert flagged[mid] == (("date",), arrived), mid
+    assert flagged["<ok@x>"] == ((), arrived - timedelta(minutes=3))
+    store = Store.open(db_url)
+    try:
+        store.ingest(items)
+        assert _row(store, "<y9999@x>")["flags"] == "date" and _row(store, "<ok@x>")["flags"] == ""
+        assert {e.thread.first_contact for e in store.open_threads()} == {arrived}
+    finally:
+        store.close()
+
+
+def test_an_mbox_from_line_and_a_maildir_name_give_the_arrival(tmp_path: Path) -> None:
+    arrived = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    body = eml("<m@x>", date="Sat, 01 Jan 2000 08:00:00 +0100")
+    (tmp_path / "in.mbox").write_bytes(b"From ola@example.com Mon Nov  2 09:30:00 2026\n" + body + b"\n")
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / f"{int(arrived.timestamp())}.M1P1.host").write_bytes(eml("<d@x>"))
+    found = {m.provider_key: m for m in messages(read_files([tmp_path / "in.mbox", maildir]))}
+    assert found["<m@x>"].received_at == arrived and found["<m@x>"].flags == ("date",)
+    assert found["<d@x>"].received_at == arrived and found["<d@x>"].flags == ()
+
+
+# -- 8. idempotency: the provider's id and the content's digest ---------------------------------------------
+
+def test_different_mails_sharing_a_message_id_are_both_kept(db_url: str, tmp_path: Path) -> None:
+    """The second was dropped as "already present"."""
+    (tmp_path / "a.eml").write_bytes(eml("<samme@example.com>", body="Første melding: søknad om dagpenger."))
+    (tmp_path / "b.eml").write_bytes(eml("<samme@example.com>", sender="per@example.com",
+                                         body="En helt annen melding om bostøtte."))
+    store = Store.open(db_url)
+    try:
+        first = store.ingest(read_files([tmp_path / "a.eml"]))
+        second = store.ingest(read_files([tmp_path / "b.eml"]))
+        assert sum(first.new.values()) == 1 and sum(second.new.values()) == 1
+        # The first keeps its Message-ID as key (labelled data names it so); the other gets a digest suffix.
+        assert first.stored_keys == ["email:<samme@example.com>"]
+        assert re.fullmatch(r"email:<samme@example\.com#d-[0-9a-f]{16}>", second.stored_keys[0])
+        again = store.ingest(read_files([tmp_path]))  # both again, in one batch: nothing new
+        assert sum(again.new.values()) == 0 and sum(again.present.values()) == 2
+        assert store.counts()["messages"] == 2
+    finally:
+        store.close()
+
+
+def test_one_mail_without_message_id_is_stored_once_whatever_its_container(db_url: str, tmp_path: Path) -> None:
+    """As mbox, Maildir (CRLF) and .eml it got a key per container and was stored 2-3 times."""
+    mail_bytes = eml(None, body="Hei, jeg har ikke fått svar på søknaden min.")
+    (tmp_path / "a.eml").write_bytes(mail_bytes)
+    (tmp_path / "b.mbox").write_bytes(b"From ola@example.com Mon Nov  2 09:00:00 2026\n" + mail_bytes + b"\n")
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "cur" / "1762074000.M1P1.host:2,S").write_bytes(mail_bytes.replace(b"\n", b"\r\n"))
+    items = messages(read_files([tmp_path / "a.eml", tmp_path / "b.mbox", maildir]))
+    assert len(items) == 3 and len({m.provider_key for m in items}) == 1 and len({m.digest for m in items}) == 1
+    store = Store.open(db_url)
+    try:
+        for path in (tmp_path / "a.eml", tmp_path / "b.mbox", maildir):
+            store.ingest(read_files([path]))
+        assert store.counts()["messages"] == 1
+    finally:
+        store.close()
+
+
+# -- 9. which files are mail, and why a file is refused ------------------------------------------------------
+
+def test_a_mail_without_message_id_or_with_long_headers_is_read_from_a_folder(tmp_path: Path) -> None:
+    """Refused as "unrecognised format": .eml needed Message-ID and From within the first 4 KiB."""
+    (tmp_path / "no-id.eml").write_bytes(eml(None))
+    dkim = "DKIM-Signature: v=1; a=rsa-sha256; b=" + "A" * 70 + "\n" + "".join(f" {'B' * 70}\n" for _ in range(80))
+    (tmp_path / "long-head.eml").write_bytes(dkim.encode() + eml("<langt@example.com>", sender="kari@example.com"))
+    (tmp_path / "no-from.eml").write_bytes(eml("<uten-avsender@example.com>").replace(
+        b"From: Ola Nordmann <ola@example.com>\n", b""))
+    items = read_files([tmp_path])
+    assert len(messages(items)) == 2
+    [q] = [i for i in items if isinstance(i, Quarantined)]
+    assert q.source.endswith("no-from.eml") and q.reason == "no usable From address"
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"", "an empty file"),
+    (b"\x1f\x8b\x08\x00" + bytes(40), "a gzip file: unpack it first"),
+    ("Sid,From,To,Body\n".encode("utf-16"), "UTF-16 text: save it as UTF-8"),
+    (b"fnr,aktor_id,name,phone,email\n01010112345,,Ola,,\n",
+     "a contact register: import it with `inbox contacts import`"),
+    (b'{"hello": "world"}', "JSON, but neither a Twilio page"),
+    (b"Hei, dette er bare et notat.\n", "text that is no message export"),
+])
+def test_a_refused_file_is_refused_for_what_it_is(tmp_path: Path, content: bytes, says: str) -> None:
+    f = tmp_path / "input.dat"
+    f.write_bytes(content)
+    [q] = list(read_any(f))
+    assert isinstance(q, Quarantined) and q.position == "file"
+    assert q.reason.startswith(f"unrecognised format: {says}")

@@ -31,6 +31,7 @@ def sms(sid: str, phone: str, minutes: int, body: str = "hei", direction: Direct
 def mail(mid: str, addr: str, minutes: int, *, reply_to: str = "", body: str = "Hei") -> IncomingMessage:
     return IncomingMessage(
         channel=Channel.EMAIL, provider_key=mid, direction=Direction.IN, sent_at=T0 + timedelta(minutes=minutes),
+        received_at=T0 + timedelta(minutes=minutes),  # as a mailbox says (else the time it is stored counts)
         body=body, raw="", sender=addr, recipient="nav@nav.no", in_reply_to=reply_to,
         references=(reply_to,) if reply_to else (),
     )
