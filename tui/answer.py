@@ -125,6 +125,38 @@ def problems(view: ThreadView, draft: Draft) -> list[str]:
     return out
 
 
+def consequences(services: Services, view: ThreadView, draft: Draft, suggested: str = "") -> list[str]:
+    """Everything :func:`answer` will do with this draft, in words, for the confirmation: what is sent (or
+    only recorded, when no connector is configured), to whom, the written notice too, what is marked."""
+    out: list[str] = []
+
+    def send(channel: str, what: str, to: str) -> str:
+        if services.connector(channel) is None:
+            return f"record {what}, but NOT send it: no {channel_name(channel)} connector is configured"
+        return f"send {what} to {to}"
+
+    if is_written(draft.channel):
+        to = draft.to.strip() or target_for(view, draft.channel).shown
+        out.append(send(draft.channel, f"this {channel_name(draft.channel)}", field(to)))
+    else:
+        out.append(f"record the planned {channel_name(draft.channel)} with {person_label(view.person)}")
+        if draft.notice_channel:
+            notice = f"the written notice by {channel_name(draft.notice_channel)} (“{field(draft.notice_body)}”)"
+            out.append("also " + send(draft.notice_channel, notice,
+                                      field(target_for(view, draft.notice_channel).shown)))
+    others = sorted({m.channel.value for m in view.messages} - {draft.channel})
+    out.append(f"mark inquiry #{view.thread.id} answered"
+               + (f", its copies on {', '.join(channel_name(c) for c in others)} too" if others else ""))
+    dialog = services.connector("dialog")
+    if dialog is not None and dialog.can_mark_handled and any(
+            m.channel.value == "dialog" and m.conversation for m in view.messages):
+        out.append("mark the activity-plan dialogue handled")
+    if suggested and suggested != draft.channel:
+        out.append(f"record that you chose {channel_name(draft.channel)} over the suggested "
+                   f"{channel_name(suggested)}")
+    return out
+
+
 def _send(services: Services, view: ThreadView, channel: str, body: str, draft: Draft | None,
           run: AsyncRunner) -> tuple[str, str, str, str]:
     """(state, provider key, status, note) of sending ``body`` on ``channel``."""

@@ -23,6 +23,7 @@ from textual.worker import Worker
 from inbox.display import printable
 from inbox.domain import IncomingMessage, Quarantined
 from inbox.errors import InboxError, TransientError
+from tui.answer import Draft
 from tui.messages import Failed, NewMessages, ThreadLoaded, report_worker_error
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
@@ -59,6 +60,8 @@ class InboxApp(App[None]):
         self._thread_screen: ThreadScreen | None = None
         self.notices: list[tuple[str, str]] = []
         """Every notification shown, as (severity, text): what the caseworker was told."""
+        self.drafts: dict[int, Draft] = {}
+        """Unsent answers by thread, kept when the answer screen is left with esc (restored on the next ``a``)."""
 
     def get_default_screen(self) -> Screen[None]:
         if self.services.supervisor:
@@ -108,6 +111,23 @@ class InboxApp(App[None]):
 
     def on_failed(self, message: Failed) -> None:
         self.notify(message.text, title="Could not open it", severity="error")
+
+    async def action_quit(self) -> None:
+        """Quit (q on the queue, ctrl+q anywhere); with unsent drafts, ask first: they would be lost."""
+        drafts = [tid for tid, d in self.drafts.items() if d.body.strip()]
+        if not drafts:
+            self.exit()
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        which = ", ".join(f"#{t}" for t in sorted(drafts))
+        self.push_screen(ConfirmScreen(f"You have an unsent answer for {which}. Quit and lose "
+                                       f"{'it' if len(drafts) == 1 else 'them'}?", yes="Quit"), confirmed)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_worker_error(self, event)

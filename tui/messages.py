@@ -60,9 +60,13 @@ class ThreadLoaded(Message):
 
 
 class SuggestionReady(Message):
-    def __init__(self, suggestion: Any) -> None:
+    """The recommender's suggestion for a thread (None: it failed; ``error`` says why)."""
+
+    def __init__(self, suggestion: Any, thread_id: int = 0, error: str = "") -> None:
         super().__init__()
         self.suggestion = suggestion
+        self.thread_id = thread_id
+        self.error = error
 
 
 class Done(Message):

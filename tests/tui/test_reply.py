@@ -36,6 +36,8 @@ async def start_answer(pilot: Any, tid: int) -> ReplyScreen:
 
 async def choose(pilot: Any, screen: ReplyScreen, channel: str) -> None:
     options = screen.query_one(OptionList)
+    await pilot.press("ctrl+o")  # the text box has the focus: ctrl+o goes to the channels
+    assert options.has_focus
     for _ in range(options.option_count):
         if screen.channel == channel:
             break

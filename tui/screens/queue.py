@@ -40,6 +40,7 @@ class QueueScreen(BookedRefresh):
         Binding("n", "claim_next", "Next", tooltip="Claim the next unclaimed inquiry in fair order and open it"),
         Binding("d", "close_thread", "Close", tooltip="Close the highlighted inquiry without an answer"),
         Binding("slash", "search", "Search", tooltip="Search as you type: name, #id or words"),
+        Binding("q", "app.quit", "Quit", tooltip="Quit flerkanal (asks first when an answer is unsent)"),
         Binding("a", "scope('all')", "All", show=False, tooltip="Show every open inquiry"),
         Binding("m", "scope('mine')", "Mine", show=False, tooltip="Show only the inquiries you claimed"),
         Binding("u", "scope('unclaimed')", "Unclaimed", show=False, tooltip="Show only unclaimed inquiries"),

@@ -23,7 +23,7 @@ from textual.worker import Worker
 from inbox.display import printable
 from inbox.domain import ReplyChannel, ThreadView
 from inbox.errors import InboxError
-from tui.answer import NOTICE_DEFAULTS, WRITTEN, Draft, answer, is_written, problems, target_for
+from tui.answer import NOTICE_DEFAULTS, WRITTEN, Draft, answer, consequences, is_written, problems, target_for
 from tui.format import badge, channel_name, field, person_label
 from tui.messages import Answered, Failed, SuggestionReady, report_worker_error
 from tui.services import Services
@@ -37,11 +37,14 @@ class ReplyScreen(Screen[Any]):
 
     BINDINGS = [
         Binding("ctrl+s", "send", "Send / record", tooltip="Send the reply (written) or record the plan (talk), "
-                "after a confirmation"),
-        Binding("escape", "cancel", "Cancel", tooltip="Back to the inquiry without answering"),
+                "after a confirmation that says everything it will do"),
+        Binding("ctrl+o", "channels", "Channel", tooltip="Choose another channel: the ranked list on the left "
+                "(↑ ↓, enter back to the text)"),
+        Binding("escape", "cancel", "Cancel", tooltip="Back to the inquiry without answering (what you wrote is kept "
+                "as a draft)"),
     ]
 
-    def __init__(self, services: Services, view: ThreadView) -> None:
+    def __init__(self, services: Services, view: ThreadView, draft: Draft | None = None) -> None:
         super().__init__()
         self.services = services
         self.view = view
@@ -49,6 +52,8 @@ class ReplyScreen(Screen[Any]):
         self.channel = ""
         self.sending = False
         self._notice_default = ""
+        self.restored = draft
+        """A draft kept from an earlier visit (esc), put back into the form."""
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -77,8 +82,17 @@ class ReplyScreen(Screen[Any]):
         self.query_one("#reply-title", Static).update(Text.assemble(
             ("Answer ", "bold"), (f"#{self.view.thread.id} ", "bold"), person_label(self.view.person),
             " · one answer for every channel it came on"))
-        self.query_one(OptionList).focus()
         self._set_form("")
+        if self.restored is not None:
+            d = self.restored
+            self.query_one("#reply-body", TextArea).text = d.body
+            self.query_one("#reply-to", Input).value = d.to
+            self.query_one("#reply-subject", Input).value = d.subject
+            if d.notice_channel:
+                self.query_one("#reply-notice", Checkbox).value = True
+                self.query_one("#notice-channel", Select).value = d.notice_channel
+                self.query_one("#notice-body", Input).value = d.notice_body
+        self.query_one("#reply-body", TextArea).focus()  # typing goes into the answer straight away
         self._suggest()
 
     # -- the suggestion --------------------------------------------------------------------------------------
@@ -106,14 +120,23 @@ class ReplyScreen(Screen[Any]):
                                                     (f"{channel_name(c.channel.value):<14}", "bold" if i == 0 else ""),
                                                     (f"{c.score:+.1f}", "dim")),
                                       id=c.channel.value))
-        options.highlighted = 0
+        options.highlighted = self._start_index()
+
+    def _start_index(self) -> int:
+        """The suggested channel, or the channel of a restored draft."""
+        options = self.query_one(OptionList)
+        if self.restored is not None:
+            for i in range(options.option_count):
+                if options.get_option_at_index(i).id == self.restored.channel:
+                    return i
+        return 0
 
     def _fallback_options(self) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
         for ch in ReplyChannel:
             options.add_option(Option(Text.assemble(badge(ch.value), " ", channel_name(ch.value)), id=ch.value))
-        options.highlighted = 0
+        options.highlighted = self._start_index()
 
     @on(OptionList.OptionHighlighted, "#reply-channels")
     def _channel_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -203,15 +226,10 @@ class ReplyScreen(Screen[Any]):
         if issues:
             self.notify("; ".join(issues), title="Not yet", severity="warning")
             return
-        if is_written(draft.channel):
-            target = target_for(self.view, draft.channel)
-            question = f"Send this {channel_name(draft.channel)} to {draft.to.strip() or target.shown}?"
-            yes = "Send"
-        else:
-            question = f"Record the planned {channel_name(draft.channel)}?"
-            if draft.notice_channel:
-                question += f" And send the notice by {channel_name(draft.notice_channel)}?"
-            yes = "Record"
+        best = self.suggestion.best.value if self.suggestion is not None else ""
+        steps = consequences(self.services, self.view, draft, best)
+        question = "This will:\n" + "\n".join(f"• {step}" for step in steps) + "\n\nGo ahead?"
+        yes = "Send" if any(step.startswith(("send", "also send")) for step in steps) else "Record"
 
         def confirmed(ok: bool | None) -> None:
             if ok:
@@ -241,6 +259,9 @@ class ReplyScreen(Screen[Any]):
         self.sending = False
         self.dismiss(message.outcome)
 
+    def action_channels(self) -> None:
+        self.query_one(OptionList).focus()
+
     def on_failed(self, message: Failed) -> None:
         message.stop()
         self.sending = False
@@ -252,6 +273,14 @@ class ReplyScreen(Screen[Any]):
             self.notify(f"{message.text}: nothing was recorded", title="Not sent", severity="error", timeout=10)
 
     def action_cancel(self) -> None:
+        drafts: dict[int, Draft] = self.app.drafts  # type: ignore[attr-defined]
+        tid = self.view.thread.id
+        draft = self.draft() if self.channel else None
+        if draft is not None and draft.body.strip():
+            drafts[tid] = draft
+            self.notify(f"draft kept: a answers #{tid} with it; q asks before quitting")
+        else:
+            drafts.pop(tid, None)
         self.dismiss(None)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -20,8 +20,16 @@ from textual.worker import Worker
 
 from inbox.domain import ThreadState
 from inbox.errors import ConflictError, DifferentPersons, InboxError
-from tui.format import badges, channel_name, person_label, waiting
-from tui.messages import Done, Failed, MergeNeedsForce, ThreadData, ThreadLoaded, report_worker_error
+from tui.format import badge, badges, channel_name, field, person_label, waiting
+from tui.messages import (
+    Done,
+    Failed,
+    MergeNeedsForce,
+    SuggestionReady,
+    ThreadData,
+    ThreadLoaded,
+    report_worker_error,
+)
 from tui.services import Services
 from tui.widgets.grouping import GroupingPanel
 from tui.widgets.key_bar import KeyBar
@@ -71,6 +79,7 @@ class ThreadScreen(Screen[None]):
         with Horizontal(id="thread-body"):
             yield Timeline(self.services, id="timeline")
             with VerticalScroll(id="thread-side"):
+                yield Static(id="thread-suggestion")
                 yield GroupingPanel(id="grouping")
                 yield ProfilePanel(id="profile")
         yield KeyBar()
@@ -135,6 +144,8 @@ class ThreadScreen(Screen[None]):
 
     def _apply(self, data: ThreadData) -> None:
         keep = self.timeline.highlighted_entry() if self.data is not None else None
+        if self.data is None or self.data.view != data.view or self.data.replies != data.replies:
+            self._show_suggestion(data)
         self.data = data
         self.timeline.show(entries(data.view.messages, data.replies), raw=self.raw, keep=keep.key if keep else None)
         self._show_banner()
@@ -144,6 +155,43 @@ class ThreadScreen(Screen[None]):
         if self._answer_after_load:
             self._answer_after_load = False
             self._open_reply()
+
+    # -- the suggested answer, before pressing a ----------------------------------------------------------------
+    def _show_suggestion(self, data: ThreadData) -> None:
+        box = self.query_one("#thread-suggestion", Static)
+        if data.view.thread.state not in (ThreadState.OPEN, ThreadState.CLAIMED):
+            box.display = False
+            return
+        box.display = True
+        if self.data is None or self.data.view.thread.id != data.view.thread.id:
+            box.update(Text("Suggested answer: working it out…", style="dim"))
+        self._suggest(data.view.thread.id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="suggest")
+    def _suggest(self, thread_id: int) -> None:
+        s = self.services
+        try:
+            self.post_message(SuggestionReady(s.recommend(s.store, thread_id, s.user), thread_id))
+        except Exception as exc:  # a pluggable recommender: whatever it raises, the thread stays readable
+            self.post_message(SuggestionReady(None, thread_id, str(exc) if isinstance(exc, InboxError)
+                                              else f"the recommender failed ({type(exc).__name__})"))
+
+    def on_suggestion_ready(self, message: SuggestionReady) -> None:
+        message.stop()
+        if message.thread_id != self.thread_id:
+            return
+        box = self.query_one("#thread-suggestion", Static)
+        s = message.suggestion
+        if s is None or not s.ranked:
+            box.update(Text(f"Suggested answer: none ({message.error or 'no channel ranked'})", style="dim"))
+            return
+        best = s.ranked[0]
+        text = Text.assemble(("Suggested answer\n", "bold underline"), "★ ", badge(best.channel.value), " ",
+                             (channel_name(best.channel.value), "bold"))
+        if best.reasons:
+            text.append(f"\n{field(best.reasons[0].text)}")
+        text.append("\na answers", style="dim")
+        box.update(text)
 
     @property
     def timeline(self) -> Timeline:
@@ -238,14 +286,18 @@ class ThreadScreen(Screen[None]):
         if self.data is None:
             return
 
+        drafts = self.app.drafts  # type: ignore[attr-defined]
+        tid = self.data.view.thread.id
+
         def replied(outcome: Any) -> None:
             if outcome is not None:
+                drafts.pop(tid, None)
                 override = f" (override: suggested {channel_name(outcome.suggested)})" if outcome.override else ""
                 self.notify(f"answered on {channel_name(outcome.channel)}{override}. " + "; ".join(outcome.notes),
                             title="Answered", timeout=8)
             self.load()
 
-        self.app.push_screen(ReplyScreen(self.services, self.data.view), replied)
+        self.app.push_screen(ReplyScreen(self.services, self.data.view, drafts.get(tid)), replied)
 
     def action_split(self) -> None:
         from tui.screens.confirm import ConfirmScreen
