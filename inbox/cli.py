@@ -207,14 +207,17 @@ def _problem(q: Quarantined) -> dict[str, str]:
     return {"source": q.source, "position": q.position, "reason": q.reason}
 
 
-def run_ingest(store: Store, files: Sequence[Path], settings: Settings, *, progress: bool) -> Any:
-    """Parse all files, sort by time (so threads form in the order people wrote), store in batches."""
+def run_ingest(store: Store, files: Sequence[Path], settings: Settings, *, progress: bool,
+               counts: dict[Path, int] | None = None) -> Any:
+    """Parse all files, sort by time (so threads form in the order people wrote), store in batches.
+    ``counts`` gets the number of messages read from each file."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from inbox.ingest import read_files
     from inbox.services import build_matcher
 
-    items = read_files(files, office_addresses=frozenset(a.lower() for a in settings.office_emails))
+    items = read_files(files, office_addresses=frozenset(a.lower() for a in settings.office_emails),
+                       counts=counts)
     matcher = build_matcher(settings.matcher, model=settings.model)
     if not progress:
         return store.ingest(items, batch_size=settings.batch_size, matcher=matcher)
@@ -236,16 +239,29 @@ def ingest(c: Ctx, files: tuple[Path, ...], as_json: bool, progress: bool | None
     Reads Twilio message lists (Messages.json pages, a directory of them, or the CSV log), mbox files,
     Maildir folders, single .eml files and activity-plan dialogue dumps (DialogDTO). Importing the same
     file again stores nothing new. Records that cannot be read are quarantined with file, position and
-    reason (see `inbox quarantine`) and the rest goes through.
+    reason (see `inbox quarantine`) and the rest goes through; so are files a folder holds that are not
+    read (hidden files, links to folders), with the reason.
+
+    \b
+    Exit status:
+      0  every input held messages (stored now or before; some records may be quarantined)
+      1  an input held no message that could be read (an unrecognised or empty file, or every record
+         quarantined); the other inputs are still stored
+      2  wrong usage (a missing file, an unknown option)
     """
     c.require(Permission.IMPORT)
     store = c.store()
     show = err.is_terminal if progress is None else progress
-    summary = run_ingest(store, files, c.settings, progress=show)
+    counts: dict[Path, int] = {}
+    summary = run_ingest(store, files, c.settings, progress=show, counts=counts)
     data = summary.as_dict()
+    empty = [f for f in files if not counts.get(f)]
     if as_json:
         data["problems"] = [_problem(p) for p in summary.problems]
+        data["inputs_without_messages"] = [str(f) for f in empty]
         out.print_json(data=data)
+        if empty:
+            sys.exit(1)
         return
     table = Table(title="ingest", show_edge=False)
     for col in ("channel", "new", "already present", "quarantined"):
@@ -259,6 +275,10 @@ def ingest(c: Ctx, files: tuple[Path, ...], as_json: bool, progress: bool | None
         err.print(f"[yellow]quarantined[/] {escape(f'{p.source}:{p.position}: {p.reason}')}")
     if len(summary.problems) > 20:
         err.print(f"… and {len(summary.problems) - 20} more: see `inbox quarantine`")
+    for f in empty:
+        err.print(f"[red]error[/]: {escape(str(f))}: no message could be read from it (reasons above)")
+    if empty:
+        sys.exit(1)
 
 
 def _entry_json(e: QueueEntry, now: datetime) -> dict[str, Any]:

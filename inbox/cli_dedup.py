@@ -76,12 +76,25 @@ def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: s
     Inputs are streamed and sorted on disk, so memory stays bounded on millions of messages; the output
     (and the report) are written to a temporary file and renamed at the end, so Ctrl-C leaves no
     half-written file. Embeddings are cached on disk and reused by the next run.
+
+    \b
+    Exit status:
+      0  the groups were written
+      1  an input is no message export (nothing is written), or no message could be read from the inputs
+      2  wrong usage (a missing file, an unknown option)
     """
     import os
     import time
 
     from dedup.models import ModelSpec
     from dedup.pipeline import RunOptions, run_dedup
+
+    refused = unreadable_inputs(files)
+    if refused:
+        for path, reason in refused:
+            err.print(f"[red]error[/]: {_escape(str(path))}: {_escape(reason)}")
+        err.print(f"nothing written to {_escape(str(out_path))}")
+        raise SystemExit(1)
 
     if contacts is None:
         err.print(NO_CONTACTS_WARNING)
@@ -130,6 +143,31 @@ def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: s
         out.print_json(data=summary)
     else:
         print_summary(summary, out_path, report_path, hints_path)
+    if not summary["messages"] + summary["outbound_messages"]:
+        err.print("[red]error[/]: no message could be read from the inputs (reasons above)")
+        raise SystemExit(1)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def unreadable_inputs(files: tuple[Path, ...]) -> list[tuple[Path, str]]:
+    """Inputs that hold no file in a format ``inbox dedup`` reads, each with why (a contact register given as
+    an input is pointed to --contacts)."""
+    from inbox.parsers.detect import Format, detect_format, expand, unknown_reason
+
+    refused: list[tuple[Path, str]] = []
+    for f in files:
+        paths = expand(f)
+        if not paths:
+            refused.append((f, "an empty folder: nothing to read"))
+        elif all(p.is_file() and detect_format(p) == Format.UNKNOWN for p in paths):
+            reason = unknown_reason(paths[0]) if len(paths) == 1 else "no file in it is a message export"
+            refused.append((f, reason.replace("import it with `inbox contacts import`", "pass it with --contacts")))
+    return refused
 
 
 class _ProgressBars:

@@ -261,3 +261,5 @@ class Contact:
     name: str
     phone: str
     email: str
+    source: str = ""  # the register file, and the row's line in it (for reporting problems by line)
+    position: str = ""

@@ -17,7 +17,7 @@ from typing import Any
 
 from inbox.domain import Attachment, Channel, Direction, Identity, IdentityKind, IncomingMessage, Quarantined
 from inbox.parsers import read_any
-from inbox.parsers.detect import Format, detect_format, expand
+from inbox.parsers.detect import Format, detect_format, expand, skipped
 from inbox.parsers.email import MboxSpan, mbox_spans, read_mbox
 from inbox.text import clean_text
 
@@ -118,12 +118,26 @@ def _big_mbox(p: Path, workers: int) -> bool:
 
 
 def read_files(files: Sequence[Path], *, office_addresses: frozenset[str] = frozenset(),
-               workers: int | None = None) -> list[Item]:
-    """Parse every file (format detected from content) and return its records in time order.
+               workers: int | None = None, counts: dict[Path, int] | None = None) -> list[Item]:
+    """Parse every file (format detected from content) and return its records in time order; what a folder
+    holds that is not read (hidden files, links to folders) comes as quarantined records saying so.
 
-    ``workers`` processes parse in parallel (default: one per CPU when the input is big).
+    ``workers`` processes parse in parallel (default: one per CPU when the input is big). ``counts``, when
+    given, gets the number of messages read from each of ``files`` (0: nothing in it could be read).
     """
-    paths = [p for f in files for p in expand(f)]
+    owner = {p: f for f in files for p in expand(f)}
+    items, per_path = _read_paths(list(owner), office_addresses, workers)
+    if counts is not None:
+        counts.update(dict.fromkeys(files, 0))
+        for path, n in per_path.items():
+            counts[owner[path]] += n
+    hidden = [q for f in files for q in skipped(f)]
+    return [*hidden, *items] if hidden else items
+
+
+def _read_paths(paths: list[Path], office_addresses: frozenset[str], workers: int | None
+                ) -> tuple[list[Item], dict[Path, int]]:
+    """:func:`read_files` for expanded paths: the records in time order, and the messages read per path."""
     total = sum(p.stat().st_size for p in paths if p.is_file())
     if workers is None:
         workers = (os.cpu_count() or 1) if total > PARALLEL_BYTES else 1
@@ -132,8 +146,14 @@ def read_files(files: Sequence[Path], *, office_addresses: frozenset[str] = froz
     cut: dict[Path, list[MboxSpan]] = {}
     if len(paths) == 1 and big:  # nothing else to read while it is cut
         cut[paths[0]] = mbox_spans(paths[0], workers * _SPANS_PER_WORKER)
+    per_path: dict[Path, int] = dict.fromkeys(paths, 0)
     if workers <= 1 or not paths or (len(paths) == 1 and len(cut.get(paths[0], ())) <= 1):
-        return time_order(item for p in paths for item in _read_unit((p, None, office)))
+        seq: list[Item] = []
+        for p in paths:
+            read = _read_unit((p, None, office))
+            per_path[p] += sum(isinstance(i, IncomingMessage) for i in read)
+            seq.extend(read)
+        return time_order(seq), per_path
     with ProcessPoolExecutor(max_workers=workers) as pool:
         # The other files are handed out first, so the workers are busy while the big mboxes are cut.
         slots: list[list[Future[tuple[list[tuple[Any, ...]], list[Quarantined]]]]] = [
@@ -143,9 +163,10 @@ def read_files(files: Sequence[Path], *, office_addresses: frozenset[str] = froz
                 spans = cut.get(p) or mbox_spans(p, workers * _SPANS_PER_WORKER)
                 slot.extend(pool.submit(_read_packed, (p, span, office)) for span in spans)
         items: list[Item] = []
-        for slot in slots:  # in the order of a sequential read, so that equal sort keys keep that order
+        for p, slot in zip(paths, slots, strict=True):  # in the order of a sequential read (equal keys keep it)
             for future in slot:
                 good, bad = future.result()
                 items.extend(bad)
                 items.extend(_unpack(v) for v in good)
-    return time_order(items)
+                per_path[p] += len(good)
+    return time_order(items), per_path

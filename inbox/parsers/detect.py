@@ -147,6 +147,30 @@ def _read_eml(path: Path, office: frozenset[str]) -> Items:
                           raw=safe_text(data.decode("utf-8", "replace")), channel="email")
 
 
+def skipped(path: Path) -> list[Quarantined]:
+    """What :func:`expand` leaves out of a folder, each with why: hidden files and folders (a name starting
+    with ``.``), links to folders, and anything neither file nor folder (a device, a pipe)."""
+    if not path.is_dir() or detect_format(path) != Format.UNKNOWN:
+        return []
+    out: list[Quarantined] = []
+    for child in sorted(path.iterdir()):
+        if child.name.startswith(".") or not (child.is_file() or (child.is_dir() and not child.is_symlink())):
+            out.extend(_not_read(child))
+        elif child.is_dir():
+            out.extend(skipped(child))
+    return out
+
+
+def _not_read(child: Path) -> list[Quarantined]:
+    """The record of a folder's entry that is not read, with why."""
+    if child.name.startswith("."):
+        what = "folder" if child.is_dir() else "file"
+        return [Quarantined(str(child), what, f"not read: a hidden {what} (its name starts with '.')")]
+    if child.is_dir():
+        return [Quarantined(str(child), "folder", "not read: a link to a folder (links are not followed)")]
+    return [Quarantined(str(child), "file", "not read: neither a file nor a folder")]
+
+
 def expand(path: Path) -> list[Path]:
     """The files (and Maildirs) ``read_any`` reads for ``path``, in the same order."""
     if detect_format(path) == Format.UNKNOWN and path.is_dir():
@@ -166,10 +190,10 @@ def read_any(path: Path, *, office_addresses: frozenset[str] = frozenset()) -> I
     fmt = detect_format(path)
     if fmt == Format.UNKNOWN and path.is_dir():
         for child in sorted(path.iterdir()):
-            if child.name.startswith("."):
+            if child.name.startswith(".") or not (child.is_file() or (child.is_dir() and not child.is_symlink())):
+                yield from _not_read(child)
                 continue
-            if child.is_file() or (child.is_dir() and not child.is_symlink()):
-                yield from read_any(child, office_addresses=office_addresses)
+            yield from read_any(child, office_addresses=office_addresses)
         return
     if fmt == Format.TWILIO_JSON:
         yield from read_twilio_json(path)

@@ -157,6 +157,7 @@ def read_contacts_csv(path: Path) -> Iterator[Contact | Quarantined]:
             yield Quarantined(source, "line 1", f"missing columns: {', '.join(missing)} "
                               f"(expected header {','.join(required)})")
             return
+        fnr_lines: dict[str, str] = {}  # fnr → the line that holds it
         while True:
             try:
                 raw = next(reader)
@@ -183,8 +184,17 @@ def read_contacts_csv(path: Path) -> Iterator[Contact | Quarantined]:
             if row["phone"] and normalise_phone(row["phone"]) is None:
                 yield Quarantined(source, line, "phone is not a valid phone number")
                 continue
+            if row["email"] and normalise_email(row["email"]) is None:
+                yield Quarantined(source, line, "email is not a valid address")
+                continue
+            if fnr and fnr in fnr_lines:
+                # Never one row silently overwriting another: the first one is loaded, this one reported.
+                yield Quarantined(source, line, f"fnr repeats {fnr_lines[fnr]}: this row is not loaded")
+                continue
+            if fnr:
+                fnr_lines[fnr] = line
             yield Contact(fnr=fnr, aktor_id=row["aktor_id"], name=row["name"], phone=row["phone"],
-                          email=row["email"])
+                          email=row["email"], source=source, position=line)
 
 
 def _has_bad_bytes(text: str) -> bool:
@@ -404,8 +414,9 @@ class Store:
                         owner_in_register = conn.execute(
                             select(T_PERSON.c.in_register).where(T_PERSON.c.id == owner)).scalar_one()
                         if owner_in_register:
-                            problems.append(Quarantined("contacts", c.name or "row",
-                                                        f"{kind} already belongs to another registered person"))
+                            problems.append(Quarantined(
+                                c.source or "contacts", c.position or "row",
+                                f"{kind} already belongs to another registered person: not given to this one"))
                             continue
                         _merge_person(conn, owner, pid)
                         merged += 1

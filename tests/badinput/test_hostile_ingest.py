@@ -6,6 +6,7 @@ code did.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import random
 import re
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from connectors.fake import FakeConnector
 from connectors.sync import SyncDaemon, SyncOptions
@@ -378,3 +379,89 @@ def test_a_refused_file_is_refused_for_what_it_is(tmp_path: Path, content: bytes
     [q] = list(read_any(f))
     assert isinstance(q, Quarantined) and q.position == "file"
     assert q.reason.startswith(f"unrecognised format: {says}")
+
+
+# -- 10. inputs skipped or refused are reported, and a useless input fails the command -----------------------
+
+def _cli(args: list[str], db: str) -> Any:
+    from click.testing import CliRunner
+
+    from inbox.cli import cli
+
+    return CliRunner().invoke(cli, ["--db", db, "--user", "ola", "--matcher", "structural", *args],
+                              catch_exceptions=False)
+
+
+CONTACTS = "fnr,aktor_id,name,phone,email\n"
+
+
+def test_ingest_of_a_file_with_no_message_fails_with_the_reason(tmp_path: Path) -> None:
+    """``inbox ingest notes.txt`` (or a contacts CSV, or a page whose every record is bad) exited 0."""
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    assert _cli(["init"], db).exit_code == 0
+    (tmp_path / "notes.txt").write_text("Husk å ringe Kari i morgen.\n", encoding="utf-8")
+    (tmp_path / "contacts.csv").write_text(CONTACTS + "01010012356,,Kari,,\n", encoding="utf-8")
+    (tmp_path / "bad.json").write_text('{"messages": [{"sid": "SMx"}]}', encoding="utf-8")
+    (tmp_path / "sms.json").write_bytes(json_bytes({"messages": [twilio_message(1)]}))
+    for name, says in (("notes.txt", "text that is no message export"),
+                       ("contacts.csv", "import it with `inbox contacts import`"), ("bad.json", "missing field")):
+        r = _cli(["ingest", str(tmp_path / name)], db)
+        assert r.exit_code == 1, name
+        said = " ".join(r.output.split())
+        assert says in said and "no message could be read from it" in said
+    r = _cli(["ingest", "--json", str(tmp_path / "sms.json"), str(tmp_path / "notes.txt")], db)
+    assert r.exit_code == 1 and json.loads(r.stdout)["new"] == 1  # the good input is still stored
+    assert json.loads(r.stdout)["inputs_without_messages"] == [str(tmp_path / "notes.txt")]
+    assert _cli(["ingest", str(tmp_path / "sms.json")], db).exit_code == 0  # already present is fine
+    assert "Exit status" in _cli(["ingest", "--help"], db).output
+
+
+def test_hidden_files_and_folder_links_in_an_input_folder_are_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "sms.json").write_bytes(json_bytes({"messages": [twilio_message(1)]}))
+    (folder / ".sms-backup.json").write_bytes(json_bytes({"messages": [twilio_message(2)]}))
+    (folder / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    items = read_files([folder])
+    assert len(messages(items)) == 1
+    reasons = {Path(q.source).name: q.reason for q in items if isinstance(q, Quarantined)}
+    assert reasons == {".sms-backup.json": "not read: a hidden file (its name starts with '.')",
+                       "elsewhere": "not read: a link to a folder (links are not followed)"}
+
+
+def test_dedup_of_a_file_that_is_no_export_writes_nothing_and_fails_with_a_hint(tmp_path: Path) -> None:
+    """``inbox dedup notes.txt --out g.csv`` wrote an empty groups file and exited 0."""
+    from click.testing import CliRunner
+
+    from inbox.cli import cli
+
+    (tmp_path / "notes.txt").write_text("Husk å ringe Kari i morgen.\n", encoding="utf-8")
+    (tmp_path / "contacts.csv").write_text(CONTACTS + "01010012356,,Kari,,\n", encoding="utf-8")
+    for name, says in (("notes.txt", "text that is no message export"), ("contacts.csv", "pass it with --contacts")):
+        out = tmp_path / "g.csv"
+        r = CliRunner().invoke(cli, ["dedup", str(tmp_path / name), "--out", str(out), "--no-progress"])
+        assert r.exit_code == 1 and says in " ".join(r.output.split()), r.output
+        assert not out.exists()
+
+
+def test_contacts_import_reports_every_problem_by_line_and_never_overwrites_a_person(tmp_path: Path) -> None:
+    """A second row with the same fnr silently overwrote the first; an invalid email was silently dropped."""
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    _cli(["init"], db)
+    (tmp_path / "c.csv").write_text(
+        CONTACTS + "01010012356,,Kari Nordmann,,kari@example.com\n"
+        "01010012356,,Someone Else,,other@example.com\n"
+        ",,Per Hansen,,not-an-address\n", encoding="utf-8")
+    r = _cli(["contacts", "import", "--json", str(tmp_path / "c.csv")], db)
+    data = json.loads(r.stdout)
+    assert data["added"] == 1
+    problems = {p["position"]: p["reason"] for p in data["problems"]}
+    assert problems == {"line 3": "fnr repeats line 2: this row is not loaded",
+                        "line 4": "email is not a valid address"}
+    store = Store.open(db)
+    try:
+        with store.engine.connect() as conn:
+            names = [n for (n,) in conn.execute(text("SELECT name FROM person"))]
+        assert names == ["Kari Nordmann"]
+    finally:
+        store.close()
