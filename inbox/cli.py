@@ -326,6 +326,24 @@ def print_queue(entries: Sequence[QueueEntry], *, title: str = "queue", total: i
         out.print(f"{where} of {total} shown (--limit, --offset)")
 
 
+def _masked(value: Any) -> Any:
+    """``value`` (a string, or JSON-like data) with every national ID number in its strings masked as ``<fnr>``."""
+    from inbox.identity import mask_fnrs
+
+    if isinstance(value, str):
+        return mask_fnrs(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    return value
+
+
+def _masked_entries(entries: Sequence[QueueEntry]) -> list[QueueEntry]:
+    return [QueueEntry(e.thread, dataclasses.replace(e.person, name=_masked(e.person.name)) if e.person else None,
+                       _masked(e.preview)) for e in entries]
+
+
 def _cell(value: str) -> Text:
     """A table cell from data: one line, no markup, no control characters."""
     return Text(printable(value, multiline=False))
@@ -339,18 +357,27 @@ def _cell(value: str) -> Text:
 @click.option("--unclaimed", is_flag=True, help="Only threads nobody has claimed.")
 @click.option("--channel", type=click.Choice(["sms", "email", "dialog"]), help="Only threads on this channel.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per thread, in a list).")
+@click.option("--include-ids", is_flag=True, help="Show national ID numbers in names and previews (masked as <fnr> "
+              "by default; caseworkers and admins only).")
 @pass_ctx
 def queue(c: Ctx, limit: int, offset: int, mine: bool, unclaimed: bool, channel: str | None,
-          as_json: bool) -> None:
+          as_json: bool, include_ids: bool = False) -> None:
     """Open inquiries in fair order: whoever first contacted the office earliest, on any channel, first.
 
     A person who writes on three channels does not jump ahead of one who wrote once. Piped or redirected,
     the table is printed at full width (nothing cut to 80 columns).
     """
     user = c.require(Permission.READ_THREADS)
+    if include_ids:
+        user.require(Permission.INCLUDE_IDS)
     filters: dict[str, Any] = {"claimed_by": c.settings.user if mine else None, "unclaimed": unclaimed,
                                "channel": channel, "unit": _unit_scope(user)}
     entries = c.store().open_threads(limit=limit, offset=offset, **filters)
+    # names and previews of every inquiry listed: a read of each person's data, audited per thread
+    c.store().audit_threads(c.settings.user, "list", [e.thread.id for e in entries], via="cli",
+                            include_ids=include_ids)
+    if not include_ids:
+        entries = _masked_entries(entries)
     if as_json:
         now = datetime.now(UTC)
         out.print_json(data=[_entry_json(e, now) for e in entries])
@@ -379,9 +406,14 @@ def show(c: Ctx, thread: int, raw: bool, as_json: bool, include_ids: bool) -> No
     view = store.thread(thread)  # the store refuses a thread of another office unit
     store.audit(c.settings.user, "read", thread, via="cli", include_ids=include_ids)
     if not include_ids:
-        view = dataclasses.replace(view, messages=tuple(
-            dataclasses.replace(m, body=mask_fnrs(m.body), clean_body=mask_fnrs(m.clean_body)) for m in view.messages))
+        view = dataclasses.replace(
+            view, person=dataclasses.replace(view.person, name=mask_fnrs(view.person.name)) if view.person else None,
+            messages=tuple(dataclasses.replace(m, body=mask_fnrs(m.body), clean_body=mask_fnrs(m.clean_body),
+                                               subject=mask_fnrs(m.subject), sender_name=mask_fnrs(m.sender_name))
+                           for m in view.messages))
     reasons = store.match_reasons(thread)
+    if not include_ids:
+        reasons = {k: _masked(v) for k, v in reasons.items()}
     replies = [r | {"body": r["body"] if include_ids else mask_fnrs(r["body"])} for r in store.replies(thread)]
     t = view.thread
     if as_json:
@@ -701,10 +733,17 @@ def undo(c: Ctx) -> None:
               help="Change a field: age_group, language, interpreter, digital_skills, preferred_channel, notes, "
                    "meetings_held, open_conflict. Repeatable.")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--include-ids", is_flag=True, help="Show national ID numbers in the name and notes (masked as <fnr> "
+              "by default).")
 @pass_ctx
-def profile(c: Ctx, person: int, assignments: tuple[str, ...], as_json: bool) -> None:
-    """Show or edit a person's profile (used by the reply-channel suggestion)."""
-    c.require(Permission.WORK_THREADS)
+def profile(c: Ctx, person: int, assignments: tuple[str, ...], as_json: bool, include_ids: bool = False) -> None:
+    """Show or edit a person's profile (used by the reply-channel suggestion).
+
+    Every view is recorded in the audit log; national ID numbers are masked unless --include-ids.
+    """
+    user = c.require(Permission.WORK_THREADS)
+    if include_ids:
+        user.require(Permission.INCLUDE_IDS)
     store = c.store()
     if assignments:
         fields: dict[str, Any] = {}
@@ -725,6 +764,9 @@ def profile(c: Ctx, person: int, assignments: tuple[str, ...], as_json: bool) ->
             raise click.UsageError(str(exc)) from exc
     else:
         data = store.profile(person)
+        store.audit(c.settings.user, "read-profile", None, person_id=person, via="cli", include_ids=include_ids)
+    if not include_ids:
+        data = _masked(data)
     if as_json:
         out.print_json(data=data)
     else:
@@ -738,18 +780,22 @@ def profile(c: Ctx, person: int, assignments: tuple[str, ...], as_json: bool) ->
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def suggest(c: Ctx, thread: int, lang: str | None, as_json: bool) -> None:
-    """Suggest the channel to answer a thread on, ranked, with the reasons and their evidence."""
+    """Suggest the channel to answer a thread on, ranked, with the reasons and their evidence.
+
+    The reasons quote the messages and the profile: the view is audited, and ID numbers are masked.
+    """
     c.require(Permission.WORK_THREADS)
     from inbox.services import suggest_for_thread
 
     s = suggest_for_thread(c.store(), thread, c.settings.user, lang=lang)
+    c.store().audit(c.settings.user, "suggest", thread, via="cli")
     if as_json:
-        out.print_json(data=s.to_dict())
+        out.print_json(data=_masked(s.to_dict()))
         return
     for i, ch in enumerate(s.ranked, 1):
         out.print(f"{i}. [bold]{ch.channel.value}[/] ({ch.score:.1f})")
         for r in ch.reasons:
-            out.print(f"   - {r.text}", markup=False)
+            out.print(f"   - {_masked(r.text)}", markup=False)
 
 
 @cli.command()

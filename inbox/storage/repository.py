@@ -928,9 +928,21 @@ class Store:
         return out
 
     # -- audit, quarantine, cursors ---------------------------------------------------------------------
-    def audit(self, user: str, action: str, thread_id: int | None = None, **detail: Any) -> None:
+    def audit(self, user: str, action: str, thread_id: int | None = None, *, person_id: int | None = None,
+              **detail: Any) -> None:
         with self.engine.begin() as conn:
-            _audit(conn, user, action, thread_id, **detail)
+            _audit_row(conn, user, action, thread_id, person_id, detail)
+
+    def audit_threads(self, user: str, action: str, thread_ids: Iterable[int], **detail: Any) -> None:
+        """One event per thread (so ``inbox audit --thread`` and ``--person`` find each), in one transaction:
+        for a list of inquiries shown at once, with names and previews."""
+        now = datetime.now(UTC)
+        text = json.dumps(detail, default=str) if detail else ""
+        rows = [{"at": now, "user": user, "action": action, "thread_id": int(t), "person_id": None, "detail": text}
+                for t in thread_ids]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(insert(T_AUDIT), rows)
 
     def audit_events(self, *, thread_id: int | None = None, user: str | None = None, person_id: int | None = None,
                      since: datetime | None = None, until: datetime | None = None,
@@ -1016,8 +1028,13 @@ def _open_filter(q: Any, *, claimed_by: str | None, unclaimed: bool, channel: st
 
 
 def _audit(conn: Any, user: str, action: str, thread_id: int | None = None, **detail: Any) -> None:
+    _audit_row(conn, user, action, thread_id, None, detail)
+
+
+def _audit_row(conn: Any, user: str, action: str, thread_id: int | None, person_id: int | None,
+               detail: dict[str, Any]) -> None:
     conn.execute(insert(T_AUDIT).values(at=datetime.now(UTC), user=user, action=action, thread_id=thread_id,
-                                        person_id=None, detail=json.dumps(detail, default=str) if detail else ""))
+                                        person_id=person_id, detail=json.dumps(detail, default=str) if detail else ""))
 
 
 def _registered_persons(conn: Any, thread_id: int) -> dict[int, str]:

@@ -41,6 +41,7 @@ class MergeScreen(ModalScreen[int | None]):
         self.services = services
         self.thread_id = thread_id
         self.person_name = person_name
+        self._listed: set[int] = set()  # candidates shown (and audited) in this dialog
 
     def compose(self) -> ComposeResult:
         with Vertical(id="merge-box", classes="dialog"):
@@ -88,6 +89,9 @@ class MergeScreen(ModalScreen[int | None]):
             page = fetch(store, QueueQuery(search=needle), self.services.user, now, want=30, scan_limit=20_000,
                          unit=self.services.unit)
             found += [e for e in page.entries if all(e.thread.id != f.thread.id for f in found)]
+            new = [e.thread.id for e in found if e.thread.id not in self._listed]
+            store.audit_threads(self.services.user, "list", new, via="tui merge")  # names and previews shown
+            self._listed.update(new)
         except InboxError:
             found = []
         if not get_current_worker().is_cancelled:

@@ -7,6 +7,7 @@ and it pauses while another screen is on top.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 from typing import Literal
@@ -68,6 +69,8 @@ class QueueScreen(BookedRefresh):
         self._timer: Timer | None = None
         self._search_timer: Timer | None = None
         self._counted_at = 0.0
+        self._listed: set[int] = set()  # threads whose name and preview were shown (and audited) this session
+        self._listed_lock = threading.Lock()
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -117,6 +120,12 @@ class QueueScreen(BookedRefresh):
         s = self.services
         try:
             page = fetch(s.store, query, s.user, s.now(), offset=offset, want=want, unit=s.unit)
+            # a name and a preview on screen is a read of the person's data: audited once per thread and
+            # session, before it is shown (a refresh of rows already audited writes nothing)
+            with self._listed_lock:
+                new = [e.thread.id for e in page.entries if e.thread.id not in self._listed]
+                s.store.audit_threads(s.user, "list", new, via="tui")
+                self._listed.update(new)
         except InboxError as exc:
             self.post_message(Failed("queue", str(exc)))
             return
