@@ -132,3 +132,22 @@ async def test_tui_widgets_write_no_control_characters(tmp_path: Path) -> None:
             await pilot.press("escape")
             await settle(pilot)
     store.close()
+
+
+async def test_a_confirmation_naming_a_sender_shows_their_markup_as_text(tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from tests.tui.conftest import settle
+    from tui.factory import build_app
+    from tui.screens.confirm import ConfirmScreen
+
+    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    app = build_app(store, "anna", refresh_seconds=None)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await app.push_screen(ConfirmScreen(f"Merge the inquiries of {SENDER_NAME}?"))
+        await settle(pilot)
+        shown = str(app.screen.query_one("#confirm-question", Static).render())
+        assert "[link=https://evil.example]Nav[/link][@click=app.quit]x[/]" in shown
+        assert not unsafe_in(shown)
+    store.close()
