@@ -179,3 +179,25 @@ async def test_the_tui_opens_claims_and_searches_only_within_the_unit(units: Uni
     assert Store.open(units.url, create=False).thread(units.other).thread.state.value == "open"
     assert not [e for e in store.audit_events(user="ola") if e["thread_id"] == units.other]
     store.close()
+
+
+def test_scope_and_list_audit_on_both_databases(store: Store) -> None:
+    """The scoped store's checks and ``claim_next`` filter, and the per-thread list audit, on SQLite and
+    PostgreSQL (SKIP LOCKED path)."""
+    store.ingest([sms("SM01", "+4791111111", 0, "Hei, spørsmål om sykepenger."),
+                  sms("SM03", "+4792222222", 30, "Når kommer utbetalingen?")])
+    other, own = store.open_threads()
+    store.update_profile(other.person.id, "root", unit="Grünerløkka")
+    scoped = store.scoped("Stovner")
+    with pytest.raises(PermissionDenied):
+        scoped.thread(other.thread.id)
+    with pytest.raises(PermissionDenied):
+        scoped.claim(other.thread.id, "ola")
+    assert scoped.claim_next("ola") == own.thread.id
+    assert scoped.claim_next("ola") is None
+    assert store.thread(other.thread.id).thread.state.value == "open"
+    scoped.audit_threads("ola", "list", [own.thread.id, other.thread.id], via="test")
+    listed = [e for e in store.audit_events(user="ola") if e["action"] == "list"]
+    assert sorted(e["thread_id"] for e in listed) == sorted([own.thread.id, other.thread.id])
+    assert [e["thread_id"] for e in store.audit_events(person_id=other.person.id) if e["action"] == "list"] \
+        == [other.thread.id]
