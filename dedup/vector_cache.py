@@ -66,7 +66,11 @@ class VectorStore:
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            from inbox.storage.database import private_sqlite_file
+
+            # vectors of people's messages, and hashes that confirm a guessed text: the owner's only
+            # (a new file 0600 in a new folder 0700; SQLite's -wal and -shm follow the file)
+            private_sqlite_file(self.path)
             conn = sqlite3.connect(self.path, timeout=120, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")

@@ -164,3 +164,15 @@ def test_an_older_install_is_tightened_but_a_chosen_location_keeps_its_mode(tmp_
     shared.chmod(0o640)  # its owner shares it with a group on purpose
     Store.open(f"sqlite:///{shared}", create=False).close()
     assert (_mode(shared.parent), _mode(shared)) == (0o750, 0o640)
+
+
+def test_the_vector_cache_is_private_too(tmp_path: Path) -> None:
+    import numpy as np
+
+    from dedup.vector_cache import VectorStore
+
+    cache = VectorStore("some-model", 4, tmp_path / "cache")
+    cache.put_many([(b"k" * 16, np.array([0.1, 0.2, 0.3, 0.4], dtype=np.float32))])
+    files = list(cache.path.parent.iterdir())
+    assert cache.path in files and all(_mode(p) == 0o600 for p in files), {p.name: oct(_mode(p)) for p in files}
+    assert _mode(cache.path.parent) == 0o700
