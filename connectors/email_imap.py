@@ -34,6 +34,7 @@ import re
 import ssl
 from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from ssl import SSLContext
 from typing import Any, TypeVar
 
@@ -53,6 +54,7 @@ T = TypeVar("T")
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]", re.IGNORECASE)
 _FETCH_START = re.compile(rb"^\d+ FETCH \(", re.IGNORECASE)
 _FETCH_UID = re.compile(rb"\bUID (\d+)", re.IGNORECASE)
+_FETCH_DATE = re.compile(rb'\bINTERNALDATE "([^"]{1,40})"', re.IGNORECASE)
 _EXISTS = re.compile(rb"^\d+ EXISTS", re.IGNORECASE)
 _MAX_IDLE = 29 * 60.0  # servers may end an IDLE after 30 minutes (RFC 2177)
 
@@ -142,15 +144,17 @@ def _astring(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _parse_fetch(lines: list[Any]) -> dict[int, bytes]:
-    """UID → raw message from a ``UID FETCH (UID BODY.PEEK[])`` response (UID before or after the body)."""
-    out: dict[int, bytes] = {}
+def _parse_fetch(lines: list[Any]) -> dict[int, tuple[bytes, datetime | None]]:
+    """UID → (raw message, INTERNALDATE) from a ``UID FETCH (UID INTERNALDATE BODY.PEEK[])`` response (the
+    items in any order, before or after the body); the date is None when the server gave none we can read."""
+    out: dict[int, tuple[bytes, datetime | None]] = {}
     uid: int | None = None
     body: bytes | None = None
+    when: datetime | None = None
 
     def flush() -> None:
         if uid is not None and body is not None:
-            out[uid] = body
+            out[uid] = (body, when)
 
     for line in lines:
         if isinstance(line, bytearray):
@@ -160,12 +164,24 @@ def _parse_fetch(lines: list[Any]) -> dict[int, bytes]:
             continue
         if _FETCH_START.match(line):
             flush()
-            uid, body = None, None
+            uid, body, when = None, None, None
         m = _FETCH_UID.search(line)
         if m and uid is None:
             uid = int(m.group(1))
+        d = _FETCH_DATE.search(line)
+        if d and when is None:
+            when = internaldate(d.group(1))
     flush()
     return out
+
+
+def internaldate(value: bytes) -> datetime | None:
+    """An IMAP INTERNALDATE (``02-Nov-2026 09:30:00 +0100``, the day maybe space-padded): when the server
+    received the mail. None when unreadable."""
+    try:
+        return datetime.strptime(value.decode("ascii").strip(), "%d-%b-%Y %H:%M:%S %z")
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 def _parse_search(lines: list[Any]) -> list[int]:
@@ -349,13 +365,13 @@ class ImapConnector(Connector):
         items: list[IncomingMessage | Quarantined] = []
         if batch:
             resp = await self._call(session, session.imap.uid("fetch", f"{batch[0]}:{batch[-1]}",
-                                                              "(UID BODY.PEEK[])"), limit=False)
+                                                              "(UID INTERNALDATE BODY.PEEK[])"), limit=False)
             if resp.result != "OK":
                 raise _Dropped(f"UID FETCH answered {resp.result}")
             fetched = _parse_fetch(resp.lines)
             wanted = set(batch)
             for uid in sorted(u for u in fetched if u in wanted):  # a UID gone since SEARCH is skipped
-                items.append(self._parse(uid, fetched[uid]))
+                items.append(self._parse(uid, *fetched[uid]))
             last = batch[-1]
         self._returned = (uidvalidity, last)
         more = len(uids) > len(batch)
@@ -364,10 +380,10 @@ class ImapConnector(Connector):
                      ", more waiting" if more else "")
         return PullResult(items, ImapCursor(s.mailbox, uidvalidity, last).encode(), more=more)
 
-    def _parse(self, uid: int, raw: bytes) -> IncomingMessage | Quarantined:
+    def _parse(self, uid: int, raw: bytes, received_at: datetime | None = None) -> IncomingMessage | Quarantined:
         position = f"uid {uid}"
-        try:
-            return parse_email_bytes(raw, office_addresses=self._office)
+        try:  # INTERNALDATE: when the office's server received it, for the fair order
+            return parse_email_bytes(raw, office_addresses=self._office, received_at=received_at)
         except RecordError as exc:
             reason = str(exc)
         except Exception as exc:  # the stdlib parser is lenient; still, one mail must not stop the rest

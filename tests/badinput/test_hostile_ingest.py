@@ -520,3 +520,24 @@ def test_a_mail_with_many_ordinary_parts_is_still_read(tmp_path: Path) -> None:
     [many] = messages(list(read_any(tmp_path / "m.eml")))
     [deep] = messages(list(read_any(tmp_path / "n.eml")))
     assert len(many.attachments) == 200 and deep.body.startswith("Hei\nHei\n")
+
+
+def test_imap_internaldate_gives_the_arrival_whatever_the_order_of_the_fetch_items() -> None:
+    from connectors.email_imap import _parse_fetch
+
+    mail_bytes = eml("<imap@example.com>", date="Sat, 01 Jan 2000 08:00:00 +0100")
+    arrived = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    lines: list[Any] = [
+        b'1 FETCH (UID 7 INTERNALDATE " 2-Nov-2026 10:30:00 +0100" BODY[] {%d}' % len(mail_bytes),
+        bytearray(mail_bytes), b")",
+        b"2 FETCH (BODY[] {%d}" % len(mail_bytes), bytearray(mail_bytes),
+        b' UID 8 INTERNALDATE "02-Nov-2026 09:30:00 +0000")',
+        b"3 FETCH (UID 9 BODY[] {%d}" % len(mail_bytes), bytearray(mail_bytes), b")",
+        b"A4 OK Fetch completed.",
+    ]
+    fetched = _parse_fetch(lines)
+    assert {uid: when for uid, (_, when) in fetched.items()} == {7: arrived, 8: arrived, 9: None}
+    from inbox.parsers.email import parse_email_bytes
+
+    m = parse_email_bytes(fetched[7][0], received_at=fetched[7][1])
+    assert m.received_at == arrived and m.flags == ("date",) and m.sent_at == arrived
