@@ -108,6 +108,8 @@ class IncomingMessage:
     def __post_init__(self) -> None:
         if self.sent_at.tzinfo is None:
             raise ValueError("sent_at must be timezone-aware")
+        if self.received_at is not None and self.received_at.tzinfo is None:
+            raise ValueError("received_at must be timezone-aware")
         # Whatever a sender chose, a message can always be stored: ids that go into unique indexes are
         # bounded, and so is the text kept (see bound_key and bound_text).
         for name in ("provider_key", "conversation", "in_reply_to"):

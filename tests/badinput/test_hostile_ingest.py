@@ -541,3 +541,37 @@ def test_imap_internaldate_gives_the_arrival_whatever_the_order_of_the_fetch_ite
 
     m = parse_email_bytes(fetched[7][0], received_at=fetched[7][1])
     assert m.received_at == arrived and m.flags == ("date",) and m.sent_at == arrived
+
+
+def test_the_migration_keeps_the_order_of_messages_stored_before(db_url: str) -> None:
+    """Rows stored before 0005 held the time they were stored in received_at; their threads keep their order."""
+    from sqlalchemy import insert, update
+
+    from inbox.storage.database import make_engine, migrate
+    from inbox.storage.writer import T_THREAD, refresh_threads
+
+    engine = make_engine(db_url)
+    migrate(engine, "0004")
+    stored = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    sent = [datetime(2026, 11, 2, 9, 0, tzinfo=UTC), datetime(2026, 11, 1, 9, 0, tzinfo=UTC)]
+    with engine.begin() as conn:
+        tids = []
+        for n, at in enumerate(sent):
+            tid = conn.execute(insert(T_THREAD).values(
+                state="open", first_contact=at, last_activity=at, claimed_by="", channels="sms",
+                message_count=1, inbound_count=1, created_seq=0)).inserted_primary_key[0]
+            tids.append(tid)
+            conn.execute(text(
+                "INSERT INTO message (thread_id, channel, provider_key, direction, sent_at, received_at, sender, "
+                "recipient, sender_name, subject, conversation, in_reply_to, \"references\", body, clean_body, raw, "
+                "attachments, status, ack, source, match_reason) VALUES (:t, 'sms', :k, 'in', :s, :r, '', '', '', "
+                "'', '', '', '', 'hei', 'hei', '', '', '', false, '', '')"), {"t": tid, "k": f"SM{n}", "s": at,
+                                                                              "r": stored})
+    migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(update(T_THREAD).values(first_contact=stored))  # forget, then work it out again
+        refresh_threads(conn, tids)
+        firsts = [conn.execute(select(T_THREAD.c.first_contact).where(T_THREAD.c.id == t)).scalar_one()
+                  for t in tids]
+    engine.dispose()
+    assert [f.replace(tzinfo=UTC) if f.tzinfo is None else f for f in firsts] == sent
