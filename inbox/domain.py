@@ -199,6 +199,10 @@ class Quarantined:
     raw: str = ""
     channel: str = ""
 
+    def __post_init__(self) -> None:
+        if len(self.raw) > MAX_RAW_CHARS:  # kept as far as a message's raw form is
+            object.__setattr__(self, "raw", bound_text(self.raw, MAX_RAW_CHARS))
+
 
 @dataclass(frozen=True, slots=True)
 class Person:

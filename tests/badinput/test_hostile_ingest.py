@@ -575,3 +575,10 @@ def test_the_migration_keeps_the_order_of_messages_stored_before(db_url: str) ->
                   for t in tids]
     engine.dispose()
     assert [f.replace(tzinfo=UTC) if f.tzinfo is None else f for f in firsts] == sent
+
+
+def test_a_huge_unreadable_record_is_quarantined_with_its_raw_form_cut(tmp_path: Path) -> None:
+    (tmp_path / "huge.json").write_bytes(json_bytes({"messages": [{"sid": "SMx", "body": "x" * 9_000_000}]}))
+    [q] = list(read_any(tmp_path / "huge.json"))
+    assert isinstance(q, Quarantined) and q.reason.startswith("missing field")
+    assert len(q.raw) <= 8_000_000 and q.raw.endswith("(at most 8,000,000 are kept)]")
