@@ -95,6 +95,11 @@ def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: s
             err.print(f"[red]error[/]: {_escape(str(path))}: {_escape(reason)}")
         err.print(f"nothing written to {_escape(str(out_path))}")
         raise SystemExit(1)
+    from inbox.parsers.detect import skipped
+
+    for f in files:
+        for q in skipped(f):
+            err.print(f"[yellow]skipped[/] {_escape(f'{q.source}: {q.reason}')}")
 
     if contacts is None:
         err.print(NO_CONTACTS_WARNING)
@@ -157,13 +162,14 @@ def _escape(text: str) -> str:
 def unreadable_inputs(files: tuple[Path, ...]) -> list[tuple[Path, str]]:
     """Inputs that hold no file in a format ``inbox dedup`` reads, each with why (a contact register given as
     an input is pointed to --contacts)."""
-    from inbox.parsers.detect import Format, detect_format, expand, unknown_reason
+    from inbox.parsers.detect import Format, detect_format, expand, skipped, unknown_reason
 
     refused: list[tuple[Path, str]] = []
     for f in files:
         paths = expand(f)
         if not paths:
-            refused.append((f, "an empty folder: nothing to read"))
+            refused.append((f, "a folder with nothing to read" + (
+                " (only hidden files or links to folders, which are not read)" if skipped(f) else "")))
         elif all(p.is_file() and detect_format(p) == Format.UNKNOWN for p in paths):
             reason = unknown_reason(paths[0]) if len(paths) == 1 else "no file in it is a message export"
             refused.append((f, reason.replace("import it with `inbox contacts import`", "pass it with --contacts")))

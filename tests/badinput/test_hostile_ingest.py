@@ -442,7 +442,10 @@ def test_dedup_of_a_file_that_is_no_export_writes_nothing_and_fails_with_a_hint(
 
     (tmp_path / "notes.txt").write_text("Husk å ringe Kari i morgen.\n", encoding="utf-8")
     (tmp_path / "contacts.csv").write_text(CONTACTS + "01010012356,,Kari,,\n", encoding="utf-8")
-    for name, says in (("notes.txt", "text that is no message export"), ("contacts.csv", "pass it with --contacts")):
+    (tmp_path / "only-hidden").mkdir()
+    (tmp_path / "only-hidden" / ".sms.json").write_bytes(json_bytes({"messages": [twilio_message(1)]}))
+    for name, says in (("notes.txt", "text that is no message export"), ("contacts.csv", "pass it with --contacts"),
+                       ("only-hidden", "only hidden files or links to folders, which are not read")):
         out = tmp_path / "g.csv"
         r = CliRunner().invoke(cli, ["dedup", str(tmp_path / name), "--out", str(out), "--no-progress"])
         assert r.exit_code == 1 and says in " ".join(r.output.split()), r.output
