@@ -232,3 +232,58 @@ def bench_match(messages: int, new: int = 200, model: str = "default") -> dict[s
             "by_sender": {k: {"messages": len(v), "p50_ms": pct(v, 0.5), "p95_ms": pct(v, 0.95)}
                           for k, v in times.items()},
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def bench_suggest(messages: int = 2000, suggestions: int = 200, model: str = "default") -> dict[str, Any]:
+    """Latency of the reply-channel suggestion for stored threads (p50/p95), once the model is loaded.
+
+    The store is seeded like the other benchmarks and each person gets recorded notes; the suggestion
+    runs over the store as the TUI runs it (:func:`inbox.services.suggest_for_thread`), with the
+    sentence-embedding model but *without* the on-disk vector cache, so every suggestion embeds its
+    thread's sentences and notes afresh (the worst case: a thread nobody has looked at)."""
+    import random
+    import resource
+    import statistics
+
+    from sqlalchemy import text as sql
+
+    from inbox.recommend import semantic_matcher
+    from inbox.recommend_cases import load_policy
+    from inbox.services import build_embedder, suggest_for_thread
+
+    work = Path(tempfile.mkdtemp(prefix="flerkanal-bench-"))
+    store = Store.open(f"sqlite:///{work / 'suggest.db'}")
+    seed_queue(store, messages)
+    notes = ["Dagpenger, standard innsats.", "Angst, synes det er vanskelig å komme på kontoret.",
+             "Ansvarsgruppe: fastlege, DPS og arbeidsgiver.", "Har bare mobil, ingen PC.",
+             "Foretrekker telefon.", "Vedtak om avslag sendes denne uka."]
+    with store.engine.begin() as conn:
+        conn.execute(sql("UPDATE person SET notes = :n, meetings_held = 1"), {"n": "\n".join(notes)})
+    policy = load_policy()
+    t0 = time.perf_counter()
+    embedder = build_embedder(model)
+    matcher = semantic_matcher(policy, embedder)
+    matcher.warm()
+    load = time.perf_counter() - t0
+    with store.engine.connect() as conn:
+        ids = [r[0] for r in conn.execute(sql("SELECT id FROM thread WHERE message_count > 0"))]
+    rnd = random.Random(2)
+    sample = [rnd.choice(ids) for _ in range(suggestions)]
+    suggest_for_thread(store, sample[0], "bench", policy=policy, semantic=matcher)  # first call: queries warm
+    times = []
+    for tid in sample:
+        t = time.perf_counter()
+        suggest_for_thread(store, tid, "bench", policy=policy, semantic=matcher)
+        times.append((time.perf_counter() - t) * 1000)
+
+    def pct(values: list[float], q: float) -> float:
+        values = sorted(values)
+        return round(values[int(q * (len(values) - 1))], 1) if values else 0.0
+
+    import torch
+
+    store.close()
+    return {"stored_messages": messages, "suggestions": len(times), "threads": len(set(sample)),
+            "model_load_seconds": round(load, 2), "torch_threads": torch.get_num_threads(),
+            "p50_ms": round(statistics.median(times), 1), "p95_ms": pct(times, 0.95), "max_ms": round(max(times), 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}

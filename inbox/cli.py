@@ -1022,6 +1022,29 @@ def bench_dedup(args: tuple[str, ...]) -> None:
     raise SystemExit(run(list(args)))
 
 
+@bench.command("suggest")
+@click.option("-n", "n", type=click.IntRange(10), default=2000, show_default=True,
+              help="Messages to seed the store with.")
+@click.option("--suggestions", type=click.IntRange(1), default=200, show_default=True,
+              help="Suggestions to time (threads drawn at random).")
+@click.option("--model", default="default", show_default=True, help="Sentence-embedding model.")
+@click.option("--json", "as_json", is_flag=True)
+def bench_suggest(n: int, suggestions: int, model: str, as_json: bool) -> None:
+    """Time the reply-channel suggestion for stored threads once the model is loaded (p50/p95 in ms).
+
+    Every suggestion embeds its thread's sentences and notes afresh (no vector cache): the worst case."""
+    from inbox.bench import bench_suggest as run
+
+    r = run(n, suggestions, model)
+    if as_json:
+        out.print_json(data=r)
+        return
+    click.echo(f"suggest: {r['suggestions']} suggestions over {r['threads']} threads "
+               f"({r['stored_messages']} messages stored), torch threads {r['torch_threads']}: "
+               f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, max {r['max_ms']} ms "
+               f"(model and exemplars loaded in {r['model_load_seconds']} s)")
+
+
 @bench.command("ingest")
 @click.option("--n", "n", default=100_000, show_default=True, help="Messages to generate and import.")
 @click.option("--db", "bench_db", metavar="URL", multiple=True,

@@ -17,8 +17,17 @@ from rich.table import Table
 from inbox.clikit import DefaultGroup
 from inbox.display import SafeConsole, printable, safe_json
 from inbox.errors import ConfigError, ParseError
-from inbox.recommend import LANGS, ChannelScore, Policy, Reason, Suggestion
-from inbox.recommend_cases import CaseResult, Evaluation, evaluate, load_policy, read_cases, suggest_all
+from inbox.recommend import LANGS, ChannelScore, Policy, Reason, SemanticMatcher, Suggestion
+from inbox.recommend_cases import (
+    Case,
+    CaseResult,
+    Evaluation,
+    ReadResult,
+    evaluate,
+    load_policy,
+    read_cases,
+    suggest_all,
+)
 
 __all__ = ["recommend"]
 
@@ -42,6 +51,11 @@ _LABELS = {
         "why_first": "hvorfor {channel} kom først",
         "why_not": "{channel} (forventet) fikk {score}",
         "none": "Ingen bom.",
+        "deciding": "avgjørende",
+        "against": "mot",
+        "by_factor": "Treff per faktor",
+        "bad_file": "{n} av {total} linjer kunne ikke leses",
+        "first": "dette er den første",
     },
     "en": {
         "rank": "#",
@@ -62,6 +76,11 @@ _LABELS = {
         "why_first": "why {channel} came first",
         "why_not": "{channel} (expected) scored {score}",
         "none": "No misses.",
+        "deciding": "deciding",
+        "against": "against",
+        "by_factor": "Hits by factor",
+        "bad_file": "{n} of {total} lines could not be read",
+        "first": "this is the first",
     },
 }
 
@@ -79,7 +98,14 @@ _LANG_OPT = click.option(
     "--lang",
     type=click.Choice(LANGS),
     default=None,
-    help="Language of the reasons: no (Norwegian) or en (English). Default: the policy's settings.lang.",
+    help="Language of the output and the reasons: en (English) or no (Norwegian). Default: INBOX_LANG, else "
+    "the policy's settings.lang (en).",
+)
+_SEMANTIC_OPT = click.option(
+    "--semantic/--no-semantic",
+    default=None,
+    help="Also detect situations by meaning with the sentence-embedding model (default: on, unless "
+    "INBOX_RECOMMEND_SEMANTIC=false). --no-semantic uses the phrase lists only and loads no model.",
 )
 _JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 
@@ -110,9 +136,39 @@ def _policy(policy_file: Path | None) -> Policy:
         raise click.ClickException(str(exc)) from exc
 
 
-def _report_errors(errors: tuple[ParseError, ...]) -> None:
-    for err in errors:
-        click.echo(f"error: {printable(str(err), multiline=False)}", err=True)
+def _lang(lang: str | None, policy: Policy) -> str:
+    """--lang, else INBOX_LANG, else the policy's settings.lang."""
+    from inbox.config import Settings
+
+    chosen = lang or Settings().lang or policy.lang
+    if chosen not in LANGS:
+        raise click.ClickException(f"INBOX_LANG must be one of {', '.join(LANGS)}, not {chosen!r}")
+    return chosen
+
+
+def _semantic(policy: Policy, enabled: bool | None) -> SemanticMatcher | None:
+    from inbox.services import suggest_semantic
+
+    matcher: SemanticMatcher | None = suggest_semantic(policy, enabled=enabled)
+    return matcher
+
+
+def _report_errors(read: ReadResult, lang: str) -> None:
+    """One line per file that had unreadable lines: how many, and the first reason."""
+    by_source: dict[str, list[ParseError]] = {}
+    for err in read.errors:
+        by_source.setdefault(err.source, []).append(err)
+    lab = _LABELS[lang]
+    for source, errs in by_source.items():
+        total = len(errs) + sum(1 for c in read.cases if c.position)
+        first = errs[0]
+        if not first.position:  # the file as a whole could not be read
+            click.echo(f"error: {printable(f'{source}: {first.reason}', multiline=False)}", err=True)
+            continue
+        count = lab["bad_file"].format(n=len(errs), total=total)
+        more = f"; {lab['first']}" if len(errs) > 1 else ""
+        line = f"{source}:{first.position}: {first.reason} ({count}{more})"
+        click.echo(f"error: {printable(line, multiline=False)}", err=True)
 
 
 def _console() -> SafeConsole:
@@ -142,6 +198,10 @@ def _print_suggestion(console: SafeConsole, s: Suggestion, policy: Policy, lang:
     best = s.ranked[0]
     name = escape(policy.channel_name(best.channel, lang))
     console.print(f"[bold]{escape(s.id or '?')}[/bold]  {lab['suggest']}: [bold]{name}[/bold] ({best.score:g})")
+    for r in s.deciding[:reasons]:
+        console.print(f"  {lab['deciding']}: {_reason_line(r)}")
+    for r in s.against:
+        console.print(f"  {lab['against']} {escape(r.channel)}: {_reason_line(r, 1)}")
     table = Table(show_lines=True)
     table.add_column(lab["rank"], justify="right")
     table.add_column(lab["channel"])
@@ -161,6 +221,7 @@ def _print_suggestion(console: SafeConsole, s: Suggestion, policy: Policy, lang:
 @_JSON_OPT
 @_LANG_OPT
 @_POLICY_OPT
+@_SEMANTIC_OPT
 @click.option(
     "--reasons",
     "n_reasons",
@@ -169,7 +230,9 @@ def _print_suggestion(console: SafeConsole, s: Suggestion, policy: Policy, lang:
     show_default=True,
     help="How many reasons to show for the first channel (half as many for the others).",
 )
-def suggest(cases_file: Path, as_json: bool, lang: str | None, policy_file: Path | None, n_reasons: int) -> None:
+def suggest(
+    cases_file: Path, as_json: bool, lang: str | None, policy_file: Path | None, n_reasons: int, semantic: bool | None
+) -> None:
     """Print the ranked reply channels, with reasons and evidence, for each case in CASES.jsonl.
 
     CASES.jsonl has one case per line: person, relationship, caseworker and thread (the format of
@@ -178,15 +241,16 @@ def suggest(cases_file: Path, as_json: bool, lang: str | None, policy_file: Path
     is then 1.
     """
     policy = _policy(policy_file)
+    lg = _lang(lang, policy)
     read = read_cases(cases_file)
-    results = suggest_all(read.cases, policy, lang=lang)
+    results = suggest_all(read.cases, policy, lang=lg, semantic=_semantic(policy, semantic) if read.cases else None)
     if as_json:
         click.echo(safe_json([r.suggestion.to_dict() for r in results]))
     else:
         console = _console()
         for r in results:
-            _print_suggestion(console, r.suggestion, policy, lang or policy.lang, n_reasons)
-    _report_errors(read.errors)
+            _print_suggestion(console, r.suggestion, policy, lg, n_reasons)
+    _report_errors(read, lg)
     if read.errors:
         sys.exit(1)
 
@@ -226,30 +290,110 @@ def _evaluation_dict(ev: Evaluation, policy: Policy, errors: tuple[ParseError, .
 @_JSON_OPT
 @_LANG_OPT
 @_POLICY_OPT
-def eval_cmd(cases_file: Path, as_json: bool, lang: str | None, policy_file: Path | None) -> None:
+@_SEMANTIC_OPT
+def eval_cmd(
+    cases_file: Path, as_json: bool, lang: str | None, policy_file: Path | None, semantic: bool | None
+) -> None:
     """Score the suggestions against the labels in CASES.jsonl.
 
     A hit is a case whose first suggested channel is in `expected.best` or `expected.acceptable`; an
     exact hit has it in `expected.best`. Each miss is listed with the reasons that put its first channel
     first and those of the expected channel. With --json, prints one object with cases, hits, exact,
-    hit_rate, exact_rate, misses and errors.
+    hit_rate, exact_rate, factor_seen, by_factor (cases, hits, exact, factor_seen per research factor the
+    cases test), misses and errors. Lines that cannot be read are summed up in one line per file on stderr.
     """
     policy = _policy(policy_file)
+    lg = _lang(lang, policy)
     read = read_cases(cases_file)
-    ev = evaluate(read.cases, policy, lang=lang)
-    lg = lang or policy.lang
+    ev = evaluate(read.cases, policy, lang=lg, semantic=_semantic(policy, semantic) if read.cases else None)
     if as_json:
         click.echo(safe_json(_evaluation_dict(ev, policy, read.errors)))
-    else:
+    elif read.cases or not read.errors:
         lab = _LABELS[lg]
         console = _console()
         console.print(f"{lab['cases']}: {ev.cases}")
         console.print(f"{lab['hits']}: {ev.hits}/{ev.cases} ({ev.hit_rate:.0%})")
         console.print(f"{lab['exact']}: {ev.exact}/{ev.cases} ({ev.exact_rate:.0%})")
         console.print()
+        console.print(f"[bold]{lab['by_factor']}[/bold]")
+        for factor, row in ev.by_factor(policy).items():
+            console.print(f"  {escape(factor)}: {row['hits']}/{row['cases']}")
+        console.print()
         console.print(f"[bold]{lab['misses']}[/bold]" if ev.misses else lab["none"])
         for r in ev.misses:
             _print_miss(console, r, policy, lg)
-    _report_errors(read.errors)
+    _report_errors(read, lg)
     if read.errors:
         sys.exit(1)
+
+
+def _labelled(files: tuple[Path, ...], lang: str) -> list[list[Case]]:
+    sets = []
+    for f in files:
+        read = read_cases(f)
+        _report_errors(read, lang)
+        if read.errors:
+            raise click.ClickException(f"{f}: fix the unreadable lines first")
+        sets.append([c for c in read.cases if c.expected])
+    return sets
+
+
+@recommend.command("fit")
+@click.argument(
+    "files", metavar="CASES.jsonl...", nargs=-1, required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@_POLICY_OPT
+@_SEMANTIC_OPT
+@_JSON_OPT
+@click.option("--l2", type=click.FloatRange(0.0), default=0.15, show_default=True,
+              help="Pull towards the policy's current weights (higher: stay closer to them).")
+@click.option("--write", "write_to", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the weights fitted on all files into this policy TOML (the weights lines only).")
+def fit_cmd(files: tuple[Path, ...], policy_file: Path | None, semantic: bool | None, as_json: bool, l2: float,
+            write_to: Path | None) -> None:
+    """Fit the factor weights to labelled cases, and validate the fit across files.
+
+    Out of set first: for each file, the weights are fitted on the other files and scored on it (a file
+    written by another hand than the rest says how the suggestion holds on new cases). Then as shipped:
+    fitted on all files and scored on each. With --write, the weights fitted on all files replace the
+    `weights = {...}` lines of the policy TOML; comments, texts and phrase lists are kept.
+    """
+    from inbox.recommend_fit import case_signals, fit_weights, hits, with_weights, write_weights
+
+    policy = _policy(policy_file)
+    sets = _labelled(files, "en")
+    matcher = _semantic(policy, semantic)
+    signals = [case_signals(cases, policy, matcher) for cases in sets]
+    report: dict[str, Any] = {"out_of_set": [], "as_shipped": [], "before_fit": []}
+    for i, (f, cases) in enumerate(zip(files, sets, strict=True)):
+        report["before_fit"].append({"file": str(f), "cases": len(cases), "hits": hits(cases, signals[i], policy)})
+        if len(sets) > 1:
+            train = [c for j, cs in enumerate(sets) if j != i for c in cs]
+            train_sig = [s for j, ss in enumerate(signals) if j != i for s in ss]
+            fitted = with_weights(policy, fit_weights(train, train_sig, policy, l2=l2).weights)
+            scored = hits(cases, signals[i], fitted)
+            report["out_of_set"].append({"file": str(f), "cases": len(cases), "hits": scored})
+    every = [c for cs in sets for c in cs]
+    every_sig = [s for ss in signals for s in ss]
+    result = fit_weights(every, every_sig, policy, l2=l2)
+    shipped = with_weights(policy, result.weights)
+    for f, cases, sig in zip(files, sets, signals, strict=True):
+        report["as_shipped"].append({"file": str(f), "cases": len(cases), "hits": hits(cases, sig, shipped)})
+    if write_to is not None:
+        source = policy_file or write_to
+        text = source.read_text(encoding="utf-8") if source.exists() else ""
+        names = ", ".join(f.name if f.name != "cases.jsonl" else f"{f.parent.name}/{f.name}" for f in files)
+        note = f"on {len(every)} cases ({names}), l2 {l2:g}"
+        write_to.write_text(write_weights(text, result.weights, note), encoding="utf-8")
+        report["written"] = str(write_to)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    for title, key in (("out of set (fitted on the other files)", "out_of_set"),
+                       ("as shipped (fitted on all files)", "as_shipped"), ("before fitting", "before_fit")):
+        for row in report[key]:
+            rate = row["hits"] / row["cases"] if row["cases"] else 0.0
+            click.echo(f"{title}: {row['file']}: {row['hits']}/{row['cases']} ({rate:.0%})")
+    if write_to is not None:
+        click.echo(f"weights written to {write_to}")

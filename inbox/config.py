@@ -73,3 +73,11 @@ class Settings(BaseSettings):
 
     model: str = "default"
     """Sentence-transformers model name or path; ``default`` is the bundled offline multilingual e5."""
+
+    lang: str = ""
+    """Language of the channel suggestion's reasons and of ``inbox recommend``'s output: ``en`` or ``no``
+    (default: the policy's ``settings.lang``, English). ``--lang`` overrides it."""
+
+    recommend_semantic: bool = True
+    """Whether the channel suggestion also detects situations by meaning, with the sentence-embedding model
+    (``false``: phrase lists only, no model loaded)."""

@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from inbox.domain import Direction, ReplyChannel
+from inbox.recommend_semantic import Concept, Embed, SemanticMatcher, Unit, concepts_from_mapping, split_sentences
 
 __all__ = [
     "Acknowledgement",
@@ -42,13 +43,17 @@ __all__ = [
     "Profile",
     "Reason",
     "Relationship",
+    "SemanticMatcher",
     "Signal",
     "Suggestion",
     "ThreadInput",
     "ThreadMessage",
+    "case_units",
     "detect_signals",
     "parse_channel",
+    "rank",
     "recommend",
+    "semantic_matcher",
 ]
 
 LANGS = ("no", "en")
@@ -114,9 +119,15 @@ class Evidence:
     ref: str
     quote: str
     message: int | None = None  # 1-based position in the thread, for source == "message"
+    matched: str = ""  # for a semantic hit: the exemplar of the factor's situation the quote matched
+    similarity: float | None = None  # ... and how close it came (cosine similarity)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "ref": self.ref, "quote": self.quote, "message": self.message}
+        out: dict[str, Any] = {"source": self.source, "ref": self.ref, "quote": self.quote, "message": self.message}
+        if self.matched:
+            out["matched"] = self.matched
+            out["similarity"] = self.similarity
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +154,18 @@ class Reason:
     text: str
     weight: float
     evidence: tuple[Evidence, ...]
+    channel: str = ""  # in Suggestion.deciding / .against: the channel the reason speaks for or against
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "factor": self.factor,
             "text": self.text,
             "weight": self.weight,
             "evidence": [e.to_dict() for e in self.evidence],
         }
+        if self.channel:
+            out["channel"] = self.channel
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,12 +199,21 @@ class Suggestion:
     ranked: tuple[ChannelScore, ...]
     signals: tuple[Signal, ...]
     acknowledge: tuple[Acknowledgement, ...] = ()
-    lang: str = "no"
+    lang: str = "en"
     id: str = ""
+    #: The factors that put the first channel ahead of the second, largest lead first, with evidence.
+    deciding: tuple[Reason, ...] = ()
+    #: For each other channel (in rank order), the factor that most holds it below the first.
+    against: tuple[Reason, ...] = ()
 
     @property
     def best(self) -> ReplyChannel:
         return self.ranked[0].channel
+
+    @property
+    def first_reason(self) -> Reason:
+        """The reason that decided the suggestion most, with its evidence (for a one-line display)."""
+        return next((r for r in self.deciding if _real(r.evidence)), None) or self.ranked[0].reasons[0]
 
     @property
     def factors(self) -> tuple[str, ...]:
@@ -206,6 +230,8 @@ class Suggestion:
             "best": self.best.value,
             "lang": self.lang,
             "ranked": [c.to_dict() for c in self.ranked],
+            "deciding": [r.to_dict() for r in self.deciding],
+            "against": [r.to_dict() for r in self.against],
             "acknowledge": [a.to_dict() for a in self.acknowledge],
             "signals": [s.to_dict() for s in self.signals],
         }
@@ -310,6 +336,9 @@ class Policy:
     complex_min_categories: int = 2
     long_message_words: int = 45
     tie_order: tuple[ReplyChannel, ...] = tuple(ReplyChannel)
+    concepts: tuple[Concept, ...] = ()  # [semantic.concepts]: situations matched by meaning
+    background: tuple[str, ...] = ()  # [semantic].background: sentences about nothing in particular
+    semantic_floor: float = 0.0
 
     @classmethod
     def from_toml(cls, text: str) -> Policy:
@@ -353,6 +382,16 @@ class Policy:
             _channel(c, "settings.tie_order") for c in settings.get("tie_order", [c.value for c in ReplyChannel])
         )
         tie += tuple(c for c in ReplyChannel if c not in tie)
+        semantic = _table(data, "semantic")
+        try:
+            concepts = concepts_from_mapping(
+                _table(semantic, "concepts"), float(semantic.get("threshold", 0.05)), list(factors)
+            )
+        except ValueError as exc:
+            raise PolicyError(str(exc)) from exc
+        background = semantic.get("background", [])
+        if not isinstance(background, list) or not all(isinstance(b, str) for b in background):
+            raise PolicyError("semantic.background must be a list of strings")
         try:
             return cls(
                 factors=factors,
@@ -374,6 +413,9 @@ class Policy:
                 complex_min_categories=int(settings.get("complex_min_categories", 2)),
                 long_message_words=int(settings.get("long_message_words", 45)),
                 tie_order=tie,
+                concepts=concepts,
+                background=tuple(background),
+                semantic_floor=float(semantic.get("floor", 0.0)),
             )
         except (TypeError, ValueError) as exc:
             raise PolicyError(f"bad value in [settings]: {exc}") from exc
@@ -939,14 +981,75 @@ def _detect_duplicates(ctx: _Ctx) -> None:
     ctx.found.add("same_request_multiple_channels", dup_ev)
 
 
+def case_units(thread: ThreadInput, profile: Profile) -> list[Unit]:
+    """The sentences and notes of a case that semantic detection compares, most telling first: the pending
+    request, the recorded notes, what the caseworker wrote (latest first), the person's earlier messages."""
+    msgs = list(enumerate(thread.messages, start=1))
+    outs = [i for i, m in msgs if m.direction is Direction.OUT]
+    last_out = max(outs, default=0)
+    inbound = [(i, m) for i, m in msgs if m.direction is Direction.IN]
+    pending = [(i, m) for i, m in inbound if i > last_out] or inbound
+    pending_ids = {i for i, _ in pending}
+
+    def sentences(source: str, i: int, m: ThreadMessage) -> list[Unit]:
+        when = f", {m.sent:%Y-%m-%d %H:%M}" if m.sent else ""
+        ref = f"message {i} ({m.direction.value}, {m.channel}{when})"
+        text = m.text.translate(_APOSTROPHES)
+        return [Unit(source, s, ref, i) for s in split_sentences(text)]
+
+    units: list[Unit] = []
+    for i, m in reversed(pending):
+        units += sentences("request", i, m)
+    for n, note in enumerate(profile.notes):
+        for s in split_sentences(note.translate(_APOSTROPHES), min_words=2) or [note]:
+            units.append(Unit("notes", s, f"person.notes[{n}]"))
+    for i, m in reversed([(i, m) for i, m in msgs if m.direction is Direction.OUT]):
+        units += sentences("caseworker", i, m)
+    for i, m in reversed([(i, m) for i, m in inbound if i not in pending_ids]):
+        units += sentences("inbound", i, m)
+    return units
+
+
+def semantic_matcher(policy: Policy, embedder: Embed) -> SemanticMatcher:
+    """The policy's concepts matched with ``embedder`` (build once; exemplar vectors are kept)."""
+    return SemanticMatcher(embedder, policy.concepts, policy.background, floor=policy.semantic_floor)
+
+
+def _detect_semantic(ctx: _Ctx, thread: ThreadInput, profile: Profile, semantic: SemanticMatcher) -> None:
+    for hit in semantic.match(case_units(thread, profile)):
+        u = hit.unit
+        source = "message" if u.message is not None else "profile"
+        ev = Evidence(source, u.ref, _clip(u.text), u.message, matched=hit.exemplar, similarity=hit.similarity)
+        ctx.found.add(hit.concept.factor, [ev], hit.concept.target)
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _detect_after_conversation(ctx: _Ctx) -> None:
+    """What happened last: the caseworker's latest entry records a call or meeting, and the person has
+    written since. Details given by voice are easily lost; a written summary can be reread."""
+    outs = [m for m in ctx.msgs if m.message.direction is Direction.OUT]
+    if not outs:
+        return
+    last = outs[-1]
+    talked = parse_channel(last.message.channel) in (ReplyChannel.PHONE, ReplyChannel.MEETING, ReplyChannel.VIDEO)
+    if talked and any(m.index > last.index for m in ctx.inbound):
+        ctx.found.add("after_conversation", [last.evidence(_clip(last.text, 100))])
+
+
 def detect_signals(
     thread: ThreadInput,
     profile: Profile,
     relationship: Relationship,
     load: CaseworkerLoad,
     policy: Policy,
+    semantic: SemanticMatcher | None = None,
 ) -> list[Signal]:
-    """Every factor found in the case, with evidence, before the policy's suppress/combine rules."""
+    """Every factor found in the case, with evidence, before the policy's suppress/combine rules. With a
+    ``semantic`` matcher, situations described in other words than the phrase lists' count too."""
     ctx = _Ctx(thread, profile, policy)
     ctx.found.add("channel_baseline", [Evidence("policy", "factors.channel_baseline", "baseline")])
     if ctx.inbound:  # answer where the person last wrote
@@ -960,6 +1063,9 @@ def detect_signals(
     _detect_content(ctx, wishes, relationship)
     _detect_duplicates(ctx)
     _add_wishes(ctx, wishes)
+    _detect_after_conversation(ctx)
+    if semantic is not None:
+        _detect_semantic(ctx, thread, profile, semantic)
     return ctx.found.signals()
 
 
@@ -991,18 +1097,24 @@ def recommend(
     policy: Policy,
     *,
     lang: str | None = None,
+    semantic: SemanticMatcher | None = None,
 ) -> Suggestion:
-    """Rank the reply channels for a thread; each channel carries the reasons and evidence that moved it."""
+    """Rank the reply channels for a thread; each channel carries the reasons and evidence that moved it.
+    ``semantic`` (built from the policy's concepts and an embedder) adds detection by meaning."""
+    signals = detect_signals(thread, profile, relationship, load, policy, semantic)
+    return rank(signals, thread, policy, lang=lang)
+
+
+def rank(signals: Sequence[Signal], thread: ThreadInput, policy: Policy, *, lang: str | None = None) -> Suggestion:
+    """Apply the policy's rules and weights to detected signals (see :func:`detect_signals`)."""
     lang = lang or policy.lang
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
-    signals = _apply_rules(detect_signals(thread, profile, relationship, load, policy), policy)
+    signals = _apply_rules(list(signals), policy)
     scores: dict[ReplyChannel, float] = dict.fromkeys(ReplyChannel, 0.0)
     reasons: dict[ReplyChannel, list[Reason]] = {c: [] for c in ReplyChannel}
-    for s in signals:
-        rule = policy.factors.get(s.name)
-        if s.suppressed_by or rule is None:
-            continue
+    counted = [(s, rule) for s in signals if not s.suppressed_by and (rule := policy.factors.get(s.name))]
+    for s, rule in counted:
         for channel in ReplyChannel:
             w = rule.weight(channel, s.target)
             if w == 0:
@@ -1017,21 +1129,87 @@ def recommend(
             rs.append(Reason("no_factor", text, 0.0, (Evidence("policy", "factors", "no factor applies"),)))
     order = {c: i for i, c in enumerate(policy.tie_order)}
     ranked = sorted(ReplyChannel, key=lambda c: (-round(scores[c], 6), order[c]))
-    result = tuple(
-        ChannelScore(
-            c,
-            round(scores[c], 2),
-            tuple(sorted(reasons[c], key=lambda r: (r.factor == "channel_baseline", -abs(r.weight)))),
-        )
-        for c in ranked
-    )
+    top, second = ranked[0], ranked[1]
+
+    def margin(r: Reason, other: ReplyChannel) -> float:
+        """How much the reason's factor puts the top channel ahead of ``other``."""
+        rule = policy.factors.get(r.factor)
+        sig = next((s for s, _ in counted if s.name == r.factor and s.evidence == r.evidence), None)
+        if rule is None or sig is None:
+            return 0.0
+        return rule.weight(top, sig.target) - rule.weight(other, sig.target)
+
+    def ordered(c: ReplyChannel) -> tuple[Reason, ...]:
+        if c is top:  # the reasons that decided the ranking first
+            return tuple(sorted(reasons[c], key=lambda r: (-margin(r, second), r.factor == "channel_baseline")))
+        return tuple(sorted(reasons[c], key=lambda r: (r.factor == "channel_baseline", -abs(r.weight))))
+
+    result = tuple(ChannelScore(c, round(scores[c], 2), ordered(c)) for c in ranked)
     return Suggestion(
         ranked=result,
         signals=tuple(signals),
-        acknowledge=_acknowledge(signals, result[0].channel, thread, policy, lang),
+        acknowledge=_acknowledge(signals, top, thread, policy, lang),
         lang=lang,
         id=thread.id,
+        deciding=_deciding(counted, top, second, policy, lang),
+        against=tuple(_against(counted, top, c, policy, lang) for c in ranked[1:]),
     )
+
+
+def _deciding(
+    counted: Sequence[tuple[Signal, FactorRule]],
+    top: ReplyChannel,
+    second: ReplyChannel,
+    policy: Policy,
+    lang: str,
+) -> tuple[Reason, ...]:
+    """The factors that put ``top`` ahead of ``second``, largest lead first, each with its evidence. A
+    factor that counts against ``second`` rather than for ``top`` is worded as the reason against it."""
+    out: list[tuple[float, Reason]] = []
+    for s, rule in counted:
+        lead = rule.weight(top, s.target) - rule.weight(second, s.target)
+        if lead <= 0:
+            continue
+        w_top = rule.weight(top, s.target)
+        if w_top > 0 or rule.weight(second, s.target) >= 0:
+            text = rule.text(top, True, lang).format(channel=policy.channel_name(s.target or top, lang))
+            out.append((lead, Reason(s.name, text, round(lead, 2), s.evidence, channel=top.value)))
+        else:
+            text = rule.text(second, False, lang).format(channel=policy.channel_name(s.target or second, lang))
+            out.append((lead, Reason(s.name, text, round(lead, 2), s.evidence, channel=second.value)))
+    out.sort(key=lambda x: (-x[0], x[1].factor == "channel_baseline"))
+    reasons = [r for _, r in out]
+    if not any(_real(r.evidence) for r in reasons):  # every suggestion shows at least one piece of evidence
+        extra = next(((s, rule) for s, rule in counted if _real(s.evidence)), None)
+        if extra is not None:
+            s, rule = extra
+            w = rule.weight(top, s.target)
+            text = rule.text(top, w >= 0, lang).format(channel=policy.channel_name(s.target or top, lang))
+            reasons.append(Reason(s.name, text, round(w, 2), s.evidence, channel=top.value))
+    return tuple(reasons)
+
+
+def _against(
+    counted: Sequence[tuple[Signal, FactorRule]], top: ReplyChannel, other: ReplyChannel, policy: Policy, lang: str
+) -> Reason:
+    """The one factor that most holds ``other`` below ``top``."""
+    best: tuple[float, Signal, FactorRule] | None = None
+    for s, rule in counted:
+        lead = rule.weight(top, s.target) - rule.weight(other, s.target)
+        if lead > 0 and (best is None or lead > best[0] or (lead == best[0] and best[1].name == "channel_baseline")):
+            best = (lead, s, rule)
+    if best is None:
+        text = policy.no_factor_text.get(lang, "{channel}").format(channel=policy.channel_name(other, lang))
+        return Reason("no_factor", text, 0.0, (Evidence("policy", "factors", "no factor applies"),), other.value)
+    lead, s, rule = best
+    negative = rule.weight(other, s.target) < 0
+    channel = other if negative else top
+    text = rule.text(channel, not negative, lang).format(channel=policy.channel_name(s.target or channel, lang))
+    return Reason(s.name, text, round(-lead, 2), s.evidence, channel=other.value)
+
+
+def _real(evidence: Sequence[Evidence]) -> bool:
+    return any(e.source != "policy" for e in evidence)
 
 
 def _acknowledge(

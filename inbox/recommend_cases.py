@@ -24,6 +24,7 @@ from inbox.recommend import (
     PolicyError,
     Profile,
     Relationship,
+    SemanticMatcher,
     Suggestion,
     ThreadInput,
     ThreadMessage,
@@ -284,6 +285,7 @@ class CaseResult:
             "factor_seen": self.factor_seen(policy),
             "factors": list(s.factors),
             "ranking": [{"channel": c.channel.value, "score": c.score} for c in s.ranked],
+            "deciding": [r.to_dict() for r in s.deciding],
             "reasons": [r.to_dict() for r in s.ranked[0].reasons],
             "expected_channel_reasons": [r.to_dict() for r in lost_to.reasons] if lost_to else [],
         }
@@ -325,15 +327,36 @@ class Evaluation:
             "hit_rate": round(self.hit_rate, 4),
             "exact_rate": round(self.exact_rate, 4),
             "factor_seen": sum(r.factor_seen(policy) for r in self.results),
+            "by_factor": self.by_factor(policy),
             "misses": [r.to_dict(policy) for r in self.misses],
         }
 
+    def by_factor(self, policy: Policy) -> dict[str, dict[str, int]]:
+        """Per research factor the cases test: cases, hits, exact hits, and in how many the factor was seen."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.results:
+            exp = r.case.expected
+            row = out.setdefault(exp.factor if exp and exp.factor else "-", dict.fromkeys(
+                ("cases", "hits", "exact", "factor_seen"), 0))
+            row["cases"] += 1
+            row["hits"] += r.hit
+            row["exact"] += r.exact
+            row["factor_seen"] += r.factor_seen(policy)
+        return dict(sorted(out.items()))
 
-def suggest_all(cases: Iterable[Case], policy: Policy, *, lang: str | None = None) -> list[CaseResult]:
-    return [CaseResult(c, recommend(c.thread, c.profile, c.relationship, c.load, policy, lang=lang)) for c in cases]
+
+def suggest_all(
+    cases: Iterable[Case], policy: Policy, *, lang: str | None = None, semantic: SemanticMatcher | None = None
+) -> list[CaseResult]:
+    return [
+        CaseResult(c, recommend(c.thread, c.profile, c.relationship, c.load, policy, lang=lang, semantic=semantic))
+        for c in cases
+    ]
 
 
-def evaluate(cases: Sequence[Case], policy: Policy, *, lang: str | None = None) -> Evaluation:
+def evaluate(
+    cases: Sequence[Case], policy: Policy, *, lang: str | None = None, semantic: SemanticMatcher | None = None
+) -> Evaluation:
     """Suggest for every case that has an expectation; count hits (first channel in best or acceptable)
     and exact hits (first channel in best)."""
-    return Evaluation(tuple(suggest_all([c for c in cases if c.expected], policy, lang=lang)))
+    return Evaluation(tuple(suggest_all([c for c in cases if c.expected], policy, lang=lang, semantic=semantic)))

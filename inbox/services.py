@@ -36,10 +36,35 @@ def build_matcher(name: str = "embedding", *, model: str = "default", device: st
     return InquiryMatcher(embedder or CachedEmbedder(build_embedder(model, device)), config=config)
 
 
-def suggest_for_thread(store: Any, thread_id: int, user: str, *, policy: Any = None, lang: str | None = None
-                       ) -> Any:
+_SUGGEST_EMBEDDERS: dict[str, Embedder] = {}
+
+
+def suggest_embedder(model: str = "default") -> Embedder:
+    """The embedder the channel suggestion compares sentences with: the matcher's model, behind the on-disk
+    vector cache, one per process (loaded on first use)."""
+    if model not in _SUGGEST_EMBEDDERS:
+        from dedup.vector_cache import CachedEmbedder
+
+        _SUGGEST_EMBEDDERS[model] = CachedEmbedder(build_embedder(model))
+    return _SUGGEST_EMBEDDERS[model]
+
+
+def suggest_semantic(policy: Any, *, model: str | None = None, enabled: bool | None = None) -> Any:
+    """The semantic matcher for ``policy``'s concepts, or None when turned off (``INBOX_RECOMMEND_SEMANTIC``)."""
+    from inbox.config import Settings
+    from inbox.recommend import semantic_matcher
+
+    settings = Settings()
+    if not (settings.recommend_semantic if enabled is None else enabled) or not policy.concepts:
+        return None
+    return semantic_matcher(policy, suggest_embedder(model or settings.model))
+
+
+def suggest_for_thread(store: Any, thread_id: int, user: str, *, policy: Any = None, lang: str | None = None,
+                       semantic: Any = None) -> Any:
     """The suggested reply channel for a stored thread: its messages, the person's profile, the
-    relationship and the caseworker's load, through the pure recommender."""
+    relationship and the caseworker's load, through the pure recommender. ``semantic``: a matcher from
+    :func:`suggest_semantic` (default: built for the policy, unless turned off in the settings)."""
     from inbox.recommend import (
         CaseworkerLoad,
         Profile,
@@ -49,7 +74,6 @@ def suggest_for_thread(store: Any, thread_id: int, user: str, *, policy: Any = N
         parse_channel,
         recommend,
     )
-    from inbox.recommend_cases import load_policy
 
     view = store.thread(thread_id)
     prof: dict[str, Any] = store.profile(view.person.id) if view.person else {}
@@ -67,4 +91,25 @@ def suggest_for_thread(store: Any, thread_id: int, user: str, *, policy: Any = N
                                 meetings_held=int(prof.get("meetings_held") or 0),
                                 open_conflict=bool(prof.get("open_conflict")))
     load = CaseworkerLoad(caseload=store.caseload(user), queue_waiting=store.stats().open_inquiries)
-    return recommend(thread, profile, relationship, load, policy or load_policy(), lang=lang)
+    policy = policy or _default_policy()
+    if semantic is None:
+        semantic = suggest_semantic(policy)
+    return recommend(thread, profile, relationship, load, policy, lang=lang or _settings_lang(), semantic=semantic)
+
+
+_POLICY: list[Any] = []
+
+
+def _default_policy() -> Any:
+    """The shipped policy, read once per process."""
+    if not _POLICY:
+        from inbox.recommend_cases import load_policy
+
+        _POLICY.append(load_policy())
+    return _POLICY[0]
+
+
+def _settings_lang() -> str | None:
+    from inbox.config import Settings
+
+    return Settings().lang or None

@@ -1,0 +1,247 @@
+"""Detection that works when the words differ: sentences and notes compared with each factor's situation.
+
+Each *concept* in the policy's ``[semantic]`` table describes one research situation (for instance "signs
+the person is not doing well", "news the person will not like", "several agencies to bring together") in a
+handful of short, general sentences (exemplars) in bokmål, nynorsk and English. The case is cut into
+*units*: every sentence of the pending request, of the person's earlier messages and of the caseworker's
+messages, and every recorded note. A multilingual sentence-embedding model (the one the matcher loads;
+any :class:`Embed` will do) turns units and exemplars into vectors. A unit counts for the concept it
+*leads* most: its similarity to the concept's closest exemplar, less how close that concept comes to
+unrelated sentences, less the unit's average over all concepts, must reach the concept's threshold. The
+hit is the evidence: which sentence or note matched, and which exemplar it matched.
+
+This module is pure (numpy only): the embedder is handed in. Exemplar vectors are computed once per
+embedder and kept (:data:`_EXEMPLAR_CACHE`), so a suggestion embeds only the case's own units.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from inbox.domain import ReplyChannel
+
+__all__ = ["SOURCES", "Concept", "Embed", "SemanticHit", "SemanticMatcher", "Unit", "split_sentences"]
+
+FloatArray = npt.NDArray[np.float32]
+
+#: Where a concept looks: the pending request, all the person's messages, the recorded notes, and what the
+#: caseworker wrote last in the thread.
+SOURCES = ("request", "inbound", "notes", "caseworker")
+
+
+class Embed(Protocol):
+    """What the matcher needs from an embedder: unit-length vectors, and a name for caching."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def embed(self, texts: Sequence[str]) -> FloatArray: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One research situation: the factor a hit counts for, where to look, and how it is described."""
+
+    name: str
+    factor: str
+    sources: tuple[str, ...]
+    exemplars: tuple[str, ...]
+    threshold: float
+    target: ReplyChannel | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A sentence or note of the case. ``message`` is the 1-based thread position (None for a note)."""
+
+    source: str
+    text: str
+    ref: str
+    message: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticHit:
+    concept: Concept
+    unit: Unit
+    exemplar: str
+    similarity: float
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def split_sentences(text: str, min_words: int = 3) -> list[str]:
+    """The sentences of a message worth comparing (greetings and sign-offs of one or two words dropped)."""
+    out = []
+    for part in _SENTENCE.split(text):
+        s = " ".join(part.split())
+        if len(_WORDS.findall(s)) >= min_words:
+            out.append(s[:400])
+    return out
+
+
+_EXEMPLAR_CACHE: dict[tuple[str, tuple[str, ...]], FloatArray] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+class SemanticMatcher:
+    """Compares a case's units with the concepts' exemplars; build once, use for every suggestion."""
+
+    def __init__(
+        self,
+        embedder: Embed,
+        concepts: Sequence[Concept],
+        background: Sequence[str] = (),
+        *,
+        floor: float = 0.0,
+        max_units: int = 32,
+    ) -> None:
+        self.embedder = embedder
+        self.concepts = tuple(concepts)
+        self.background = tuple(background)
+        self.floor = floor  # a hit also needs at least this raw similarity
+        self.max_units = max_units
+        texts: list[str] = []
+        owner: list[int] = []
+        for i, c in enumerate(self.concepts):
+            for ex in c.exemplars:
+                texts.append(ex)
+                owner.append(i)
+        self._texts = tuple(texts)
+        self._owner = np.asarray(owner, dtype=np.int64)
+        self._vectors: FloatArray | None = None
+        self._background: FloatArray | None = None
+        self._bias = np.zeros(len(self.concepts), np.float32)
+
+    def _exemplars(self) -> tuple[FloatArray, FloatArray]:
+        if self._vectors is None or self._background is None:
+            vectors = _cached(self.embedder, self._texts)
+            background = _cached(self.embedder, self.background)
+            self._bias = self._concept_bias(vectors, background)
+            self._vectors, self._background = vectors, background
+        return self._vectors, self._background
+
+    def _per_concept(self, sims: FloatArray) -> FloatArray:
+        """units x exemplars -> units x concepts: the best exemplar of each concept."""
+        out = np.full((sims.shape[0], len(self.concepts)), -1.0, np.float32)
+        for ci in range(len(self.concepts)):
+            cols = np.flatnonzero(self._owner == ci)
+            if cols.size:
+                out[:, ci] = sims[:, cols].max(axis=1)
+        return out
+
+    def _concept_bias(self, vectors: FloatArray, background: FloatArray) -> FloatArray:
+        """How close each concept comes to sentences about *other* things (the other concepts' exemplars and
+        the background): some descriptions sit close to everything, and only a lead over that counts."""
+        ref = np.vstack([vectors, background]) if len(background) else vectors
+        owner = np.concatenate([self._owner, np.full(len(background), -1)]) if len(background) else self._owner
+        per = self._per_concept(ref @ vectors.T)
+        bias = np.zeros(len(self.concepts), np.float32)
+        for ci in range(len(self.concepts)):
+            others = per[owner != ci, ci]
+            bias[ci] = float(others.mean()) if others.size else 0.0
+        return bias
+
+    def warm(self) -> None:
+        """Embed the exemplars now (otherwise the first suggestion does it)."""
+        self._exemplars()
+
+    def scores(self, units: Sequence[Unit]) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
+        """For units x concepts: the raw best similarity, the best exemplar's index, and the *lead*: the
+        similarity above the concept's bias, less the unit's average over all concepts (a sentence that is
+        close to everything leads nowhere)."""
+        ex, _ = self._exemplars()
+        if not units:
+            empty = np.zeros((0, len(self.concepts)), np.float32)
+            return empty, np.zeros((0, len(self.concepts)), np.int64), empty
+        vecs = np.asarray(self.embedder.embed([u.text for u in units]), dtype=np.float32)
+        sims = vecs @ ex.T
+        raw = self._per_concept(sims)
+        arg = np.zeros_like(raw, dtype=np.int64)
+        for ci in range(len(self.concepts)):
+            cols = np.flatnonzero(self._owner == ci)
+            if cols.size:
+                arg[:, ci] = cols[sims[:, cols].argmax(axis=1)]
+        lead: FloatArray = raw - self._bias[None, :]
+        lead = lead - lead.mean(axis=1, keepdims=True)
+        return raw, arg, lead
+
+    def match(self, units: Sequence[Unit]) -> list[SemanticHit]:
+        """The best hit per concept (one unit, one exemplar), for every concept that has one. A unit counts
+        only for the concept it leads most strongly among those that look at its source."""
+        units = list(units)[: self.max_units]
+        if not units or not self.concepts:
+            return []
+        raw, arg, lead = self.scores(units)
+        allowed = np.asarray([[u.source in c.sources for c in self.concepts] for u in units])
+        lead = np.where(allowed, lead, -np.inf)
+        top = lead.argmax(axis=1)
+        hits = []
+        for ci, concept in enumerate(self.concepts):
+            ok = (top == ci) & (lead[:, ci] >= concept.threshold) & (raw[:, ci] >= self.floor)
+            if not ok.any():
+                continue
+            ui = int(np.flatnonzero(ok)[np.argmax(lead[ok, ci])])
+            hits.append(SemanticHit(concept, units[ui], self._texts[int(arg[ui, ci])], round(float(raw[ui, ci]), 3)))
+        return hits
+
+
+def _cached(embedder: Embed, texts: tuple[str, ...]) -> FloatArray:
+    if not texts:
+        return np.zeros((0, 1), np.float32)
+    key = (embedder.model_id, texts)
+    with _CACHE_LOCK:
+        hit = _EXEMPLAR_CACHE.get(key)
+    if hit is not None:
+        return hit
+    vecs = np.asarray(embedder.embed(list(texts)), dtype=np.float32)
+    with _CACHE_LOCK:
+        _EXEMPLAR_CACHE[key] = vecs
+    return vecs
+
+
+def concepts_from_mapping(
+    data: Mapping[str, Any], default_threshold: float, factors: Sequence[str]
+) -> tuple[Concept, ...]:
+    """The ``[semantic.<name>]`` tables of the policy: factor, sources, exemplars, threshold, target."""
+    out = []
+    for name, raw in data.items():
+        if not isinstance(raw, Mapping):
+            raise ValueError(f"semantic.{name} must be a table")
+        factor = str(raw.get("factor", name))
+        if factor not in factors:
+            raise ValueError(f"semantic.{name}.factor names no factor: {factor!r}")
+        sources = tuple(str(s) for s in raw.get("sources", ["request"]))
+        bad = [s for s in sources if s not in SOURCES]
+        if bad:
+            raise ValueError(f"semantic.{name}.sources: unknown {bad} (known: {', '.join(SOURCES)})")
+        exemplars = raw.get("exemplars", [])
+        if not isinstance(exemplars, list) or not exemplars or not all(isinstance(e, str) for e in exemplars):
+            raise ValueError(f"semantic.{name}.exemplars must be a non-empty list of strings")
+        target = raw.get("target")
+        try:
+            channel = ReplyChannel(str(target)) if target else None
+        except ValueError:
+            raise ValueError(f"semantic.{name}.target: unknown channel {target!r}") from None
+        out.append(
+            Concept(
+                name=str(name),
+                factor=factor,
+                sources=sources,
+                exemplars=tuple(exemplars),
+                threshold=float(raw.get("threshold", default_threshold)),
+                target=channel,
+                description=str(raw.get("description", "")),
+            )
+        )
+    return tuple(out)
