@@ -346,7 +346,7 @@ def _labelled(files: tuple[Path, ...], lang: str) -> list[list[Case]]:
 @_POLICY_OPT
 @_SEMANTIC_OPT
 @_JSON_OPT
-@click.option("--l2", type=click.FloatRange(0.0), default=0.15, show_default=True,
+@click.option("--l2", type=click.FloatRange(0.0), default=0.02, show_default=True,
               help="Pull towards the policy's current weights (higher: stay closer to them).")
 @click.option("--write", "write_to", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the weights fitted on all files into this policy TOML (the weights lines only).")
@@ -356,10 +356,11 @@ def fit_cmd(files: tuple[Path, ...], policy_file: Path | None, semantic: bool | 
 
     Out of set first: for each file, the weights are fitted on the other files and scored on it (a file
     written by another hand than the rest says how the suggestion holds on new cases). Then as shipped:
-    fitted on all files and scored on each. With --write, the weights fitted on all files replace the
+    fitted on all files and scored on each. Each file counts alike in a fit, however many cases it has.
+    With --write, the weights fitted on all files replace the
     `weights = {...}` lines of the policy TOML; comments, texts and phrase lists are kept.
     """
-    from inbox.recommend_fit import case_signals, fit_weights, hits, with_weights, write_weights
+    from inbox.recommend_fit import case_signals, file_weights, fit_weights, hits, with_weights, write_weights
 
     policy = _policy(policy_file)
     sets = _labelled(files, "en")
@@ -371,12 +372,13 @@ def fit_cmd(files: tuple[Path, ...], policy_file: Path | None, semantic: bool | 
         if len(sets) > 1:
             train = [c for j, cs in enumerate(sets) if j != i for c in cs]
             train_sig = [s for j, ss in enumerate(signals) if j != i for s in ss]
-            fitted = with_weights(policy, fit_weights(train, train_sig, policy, l2=l2).weights)
+            cw = file_weights([len(cs) for j, cs in enumerate(sets) if j != i])
+            fitted = with_weights(policy, fit_weights(train, train_sig, policy, l2=l2, case_weights=cw).weights)
             scored = hits(cases, signals[i], fitted)
             report["out_of_set"].append({"file": str(f), "cases": len(cases), "hits": scored})
     every = [c for cs in sets for c in cs]
     every_sig = [s for ss in signals for s in ss]
-    result = fit_weights(every, every_sig, policy, l2=l2)
+    result = fit_weights(every, every_sig, policy, l2=l2, case_weights=file_weights([len(cs) for cs in sets]))
     shipped = with_weights(policy, result.weights)
     for f, cases, sig in zip(files, sets, signals, strict=True):
         report["as_shipped"].append({"file": str(f), "cases": len(cases), "hits": hits(cases, sig, shipped)})

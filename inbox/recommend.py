@@ -295,6 +295,8 @@ class FactorRule:
     con_by_channel: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     finding: str = ""
     aliases: tuple[str, ...] = ()
+    prior: Mapping[str, float] = field(default_factory=dict)  # the research's hand-set weights (fit starts here)
+    fit: bool = True  # false: `inbox recommend fit` keeps the prior (a finding too clear, or too rare, to fit)
 
     def weight(self, channel: ReplyChannel, target: ReplyChannel | None) -> float:
         w = self.weights.get(channel.value, 0.0)
@@ -451,14 +453,20 @@ def _texts(value: Any, where: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in _as_table(value, where).items()}
 
 
-def _factor(name: str, raw: Mapping[str, Any]) -> FactorRule:
+def _weights(raw: Any, where: str) -> dict[str, float]:
     weights: dict[str, float] = {}
-    for key, w in _as_table(raw.get("weights", {}), f"factors.{name}.weights").items():
+    for key, w in _as_table(raw, where).items():
         if key != TARGET:
-            _channel(key, f"factors.{name}.weights")
+            _channel(key, where)
         if not isinstance(w, int | float) or isinstance(w, bool):
-            raise PolicyError(f"factors.{name}.weights.{key} must be a number")
+            raise PolicyError(f"{where}.{key} must be a number")
         weights[key] = float(w)
+    return weights
+
+
+def _factor(name: str, raw: Mapping[str, Any]) -> FactorRule:
+    weights = _weights(raw.get("weights", {}), f"factors.{name}.weights")
+    prior = _weights(raw["prior"], f"factors.{name}.prior") if "prior" in raw else dict(weights)
     by: dict[str, dict[str, dict[str, str]]] = {"pro_by_channel": {}, "con_by_channel": {}}
     for kind in by:
         for ch, texts in _as_table(raw.get(kind, {}), f"factors.{name}.{kind}").items():
@@ -473,6 +481,8 @@ def _factor(name: str, raw: Mapping[str, Any]) -> FactorRule:
         con_by_channel=by["con_by_channel"],
         finding=str(raw.get("finding", "")).strip(),
         aliases=tuple(_names(raw.get("aliases", []), f"factors.{name}.aliases")),
+        prior=prior,
+        fit=bool(raw.get("fit", True)),
     )
 
 
@@ -1144,14 +1154,20 @@ def rank(signals: Sequence[Signal], thread: ThreadInput, policy: Policy, *, lang
             return tuple(sorted(reasons[c], key=lambda r: (-margin(r, second), r.factor == "channel_baseline")))
         return tuple(sorted(reasons[c], key=lambda r: (r.factor == "channel_baseline", -abs(r.weight))))
 
-    result = tuple(ChannelScore(c, round(scores[c], 2), ordered(c)) for c in ranked)
+    deciding = _deciding(counted, top, second, policy, lang)
+    result = [ChannelScore(c, round(scores[c], 2), ordered(c)) for c in ranked]
+    if not any(_real(r.evidence) for r in result[0].reasons if r.factor != "channel_baseline"):
+        # only defaults moved the first channel: lead with what set it apart, with its evidence
+        lead = next((r for r in deciding if _real(r.evidence)), None)
+        if lead is not None:
+            result[0] = ChannelScore(top, result[0].score, (lead, *result[0].reasons))
     return Suggestion(
-        ranked=result,
+        ranked=tuple(result),
         signals=tuple(signals),
         acknowledge=_acknowledge(signals, top, thread, policy, lang),
         lang=lang,
         id=thread.id,
-        deciding=_deciding(counted, top, second, policy, lang),
+        deciding=deciding,
         against=tuple(_against(counted, top, c, policy, lang) for c in ranked[1:]),
     )
 

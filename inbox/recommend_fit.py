@@ -4,13 +4,16 @@ The suggestion is linear: a channel's score is the sum of the weights of the fac
 (``weights = { channel = w, target = w }`` in ``[factors.NAME]``). Detection does not depend on the weights,
 so the signals of every case are found once (:func:`case_signals`) and the weights are fitted on them:
 a softmax over the six channels, the loss the negative log of the probability given to the case's
-``best`` and ``acceptable`` channels (and, half as strongly, to ``best`` alone), plus an L2 pull towards the
+``best`` and ``acceptable`` channels (and, as strongly, to ``best`` alone), plus an L2 pull towards the
 hand-set weights the research gave (``prior``), so a factor seen in few cases stays near its research
-value. The fitted weights are rounded to 0.1 and written into the same TOML lines a team reads and tunes
-(:func:`write_weights`); comments, texts and phrase lists stay as they were.
+value. Only the weights the research set are tuned, within their sign: a factor keeps the channels it
+speaks for and against, and the fit says how strongly (``fit = false`` keeps a factor's weights as set).
+The fitted weights are rounded to 0.1 and written into the same TOML lines a team reads and tunes
+(:func:`write_weights`); the research's hand-set weights stay beside them as ``prior = {...}`` (what the
+next fit starts from and is pulled towards), and comments, texts and phrase lists stay as they were.
 
-Validation that means something fits on one hand's cases and scores on another's (``inbox recommend fit
---validate``).
+Validation that means something fits on one hand's cases and scores on another's: ``inbox recommend fit
+A.jsonl B.jsonl ...`` fits on all files but one and scores that one, for each file.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from inbox.domain import ReplyChannel
 from inbox.recommend import TARGET, Policy, SemanticMatcher, Signal, detect_signals, rank
 from inbox.recommend_cases import Case
 
-__all__ = ["FitResult", "case_signals", "fit_weights", "hits", "with_weights", "write_weights"]
+__all__ = ["FitResult", "case_signals", "file_weights", "fit_weights", "hits", "with_weights", "write_weights"]
 
 CHANNELS = tuple(ReplyChannel)
 KEYS = tuple(c.value for c in CHANNELS) + (TARGET,)
@@ -45,6 +48,13 @@ def hits(cases: Sequence[Case], signals: Sequence[Sequence[Signal]], policy: Pol
         if exp is not None and rank(sig, case.thread, policy).best in (*exp.best, *exp.acceptable):
             n += 1
     return n
+
+
+def file_weights(sizes: Sequence[int]) -> list[float]:
+    """Per-case weights that give each file (each hand) the same say: a file of n cases weighs 1/n per case,
+    scaled so the weights sum to the number of cases."""
+    total, files = sum(sizes), len([n for n in sizes if n])
+    return [total / (files * n) for n in sizes for _ in range(n)] if total else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +81,9 @@ def _design(
             if s.suppressed_by or s.name not in policy.factors:
                 continue
             for ci, ch in enumerate(CHANNELS):
-                a[ci, params[(s.name, ch.value)]] += 1.0
-                if s.target is ch:
+                if (s.name, ch.value) in params:
+                    a[ci, params[(s.name, ch.value)]] += 1.0
+                if s.target is ch and (s.name, TARGET) in params:
                     a[ci, params[(s.name, TARGET)]] += 1.0
         mats.append(a)
         ok.append(np.asarray([c in (*exp.best, *exp.acceptable) for c in CHANNELS]))
@@ -86,39 +97,51 @@ def fit_weights(
     policy: Policy,
     *,
     l2: float = 0.15,
-    exact_weight: float = 0.5,
+    exact_weight: float = 1.0,
+    case_weights: Sequence[float] | None = None,
 ) -> FitResult:
-    """Weights for every factor of ``policy`` fitted to the labelled ``cases`` (see the module text)."""
+    """Weights for every factor of ``policy`` fitted to the labelled ``cases`` (see the module text).
+    ``case_weights`` (one per labelled case, default 1) let each file count alike however long it is."""
     from scipy.optimize import minimize  # type: ignore[import-untyped]  # scikit-learn brings scipy
 
-    params = {(f, k): i for i, (f, k) in enumerate((f, k) for f in policy.factors for k in KEYS)}
-    prior = np.asarray([policy.factors[f].weights.get(k, 0.0) for f, k in params])
+    # Only the weights the research set are tuned, and none changes sign: a factor keeps the channels it
+    # speaks for and against, and the fit says how strongly.
+    keys = [
+        (f, k) for f, rule in policy.factors.items() for k in KEYS if rule.fit and rule.prior.get(k, 0.0) != 0.0
+    ]
+    params = {fk: i for i, fk in enumerate(keys)}
+    prior = np.asarray([policy.factors[f].prior[k] for f, k in keys])
+    bounds = [(0.0, None) if w > 0 else (None, 0.0) for w in prior]
     mats, ok, best = _design(cases, signals, policy, params)
+    labelled = [c for c in cases if c.expected is not None]
+    cw = list(case_weights) if case_weights is not None else [1.0] * len(labelled)
+    if len(cw) != len(mats):
+        raise ValueError("case_weights needs one weight per labelled case")
 
     def loss(w: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
         d = w - prior
         total = l2 * float(d @ d)
         grad = 2 * l2 * d
-        for a, hit, ex in zip(mats, ok, best, strict=True):
+        for a, hit, ex, c in zip(mats, ok, best, cw, strict=True):
             z = a @ w
             z = z - z.max()
             p = np.exp(z)
             p /= p.sum()
-            for mask, weight in ((hit, 1.0), (ex, exact_weight)):
+            for mask, weight in ((hit, c), (ex, c * exact_weight)):
                 pm = p[mask].sum()
                 total -= weight * float(np.log(pm + 1e-12))
                 q = np.where(mask, p, 0.0) / (pm + 1e-12)  # d(-log pm)/dz = p - q
                 grad += weight * (a.T @ (p - q))
         return total, grad
 
-    res = minimize(loss, prior.copy(), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    res = minimize(loss, prior.copy(), jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 500})
     w = np.round(res.x, 1)
-    out: dict[str, dict[str, float]] = {f: {} for f in policy.factors}
+    out: dict[str, dict[str, float]] = {f: dict(r.prior) for f, r in policy.factors.items() if not r.fit}
+    out.update({f: {} for f, r in policy.factors.items() if r.fit})
     for (f, k), i in params.items():
-        if abs(w[i]) >= 0.05:
-            out[f][k] = float(w[i])
+        out[f][k] = float(w[i])  # kept even at 0, so the line still shows the channel the research named
     fitted = with_weights(policy, out)
-    return FitResult(out, float(res.fun), hits(cases, signals, fitted), len(mats))
+    return FitResult(out, float(res.fun), hits(cases, signals, fitted), len(labelled))
 
 
 def with_weights(policy: Policy, weights: Mapping[str, Mapping[str, float]]) -> Policy:
@@ -152,7 +175,8 @@ def write_weights(toml_text: str, weights: Mapping[str, Mapping[str, float]], no
     out = []
     section = ""
     noted = False
-    for line in toml_text.splitlines(keepends=True):
+    lines = toml_text.splitlines(keepends=True)
+    for n, line in enumerate(lines):
         if note and line.startswith(_FITTED):
             continue  # the previous fit's note: replaced below
         m = _SECTION.match(line)
@@ -165,6 +189,11 @@ def write_weights(toml_text: str, weights: Mapping[str, Mapping[str, float]], no
             section = ""
         if section in weights and _WEIGHTS.match(line.strip()):
             end = "\n" if line.endswith("\n") else ""
-            line = f"weights = {_inline(weights[section])}" + end
+            following = lines[n + 1] if n + 1 < len(lines) else ""
+            out.append(f"weights = {_inline(weights[section])}{end or chr(10)}")
+            if not following.startswith("prior"):  # keep the research's weights the fit starts from
+                line = "prior = " + line.strip().split("=", 1)[1].split("#", 1)[0].strip() + end
+            else:
+                continue
         out.append(line)
     return "".join(out)
