@@ -390,7 +390,7 @@ def fit_cmd(files: tuple[Path, ...], policy_file: Path | None, semantic: bool | 
         write_to.write_text(write_weights(text, result.weights, note), encoding="utf-8")
         report["written"] = str(write_to)
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        click.echo(safe_json(report))
         return
     for title, key in (("out of set (fitted on the other files)", "out_of_set"),
                        ("as shipped (fitted on all files)", "as_shipped"), ("before fitting", "before_fit")):

@@ -991,6 +991,11 @@ def _detect_duplicates(ctx: _Ctx) -> None:
     ctx.found.add("same_request_multiple_channels", dup_ev)
 
 
+#: At most this many sentences and notes of a case are compared (the most telling first), so a long thread
+#: costs no more than a short one.
+MAX_UNITS = 24
+
+
 def case_units(thread: ThreadInput, profile: Profile) -> list[Unit]:
     """The sentences and notes of a case that semantic detection compares, most telling first: the pending
     request, the recorded notes, what the caseworker wrote (latest first), the person's earlier messages."""
@@ -1013,11 +1018,11 @@ def case_units(thread: ThreadInput, profile: Profile) -> list[Unit]:
     for n, note in enumerate(profile.notes):
         for s in split_sentences(note.translate(_APOSTROPHES), min_words=2) or [note]:
             units.append(Unit("notes", s, f"person.notes[{n}]"))
-    for i, m in reversed([(i, m) for i, m in msgs if m.direction is Direction.OUT]):
+    for i, m in reversed([(i, m) for i, m in msgs if m.direction is Direction.OUT][-2:]):  # the latest two
         units += sentences("caseworker", i, m)
-    for i, m in reversed([(i, m) for i, m in inbound if i not in pending_ids]):
+    for i, m in reversed([(i, m) for i, m in inbound if i not in pending_ids][-3:]):  # the latest three
         units += sentences("inbound", i, m)
-    return units
+    return units[:MAX_UNITS]
 
 
 def semantic_matcher(policy: Policy, embedder: Embed) -> SemanticMatcher:
