@@ -3,6 +3,7 @@ imports dedup (and later the connectors); everything heavy is imported on first 
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from inbox.matching import Matcher, StructuralMatcher
@@ -36,17 +37,25 @@ def build_matcher(name: str = "embedding", *, model: str = "default", device: st
     return InquiryMatcher(embedder or CachedEmbedder(build_embedder(model, device)), config=config)
 
 
-_SUGGEST_EMBEDDERS: dict[str, Embedder] = {}
+_SUGGEST_MODELS: dict[str, Embedder] = {}
+_SUGGEST_LOCK = threading.Lock()
+_SUGGEST_LOCAL = threading.local()
 
 
 def suggest_embedder(model: str = "default") -> Embedder:
-    """The embedder the channel suggestion compares sentences with: the matcher's model, behind the on-disk
-    vector cache, one per process (loaded on first use)."""
-    if model not in _SUGGEST_EMBEDDERS:
+    """The embedder the channel suggestion compares sentences with: the matcher's model, loaded once per
+    process on first use, behind the on-disk vector cache (one cache connection per thread: the TUI
+    suggests from worker threads)."""
+    with _SUGGEST_LOCK:
+        if model not in _SUGGEST_MODELS:
+            _SUGGEST_MODELS[model] = build_embedder(model)
+        inner = _SUGGEST_MODELS[model]
+    per_thread: dict[str, Embedder] = _SUGGEST_LOCAL.__dict__.setdefault("embedders", {})
+    if model not in per_thread:
         from dedup.vector_cache import CachedEmbedder
 
-        _SUGGEST_EMBEDDERS[model] = CachedEmbedder(build_embedder(model))
-    return _SUGGEST_EMBEDDERS[model]
+        per_thread[model] = CachedEmbedder(inner)
+    return per_thread[model]
 
 
 def suggest_semantic(policy: Any, *, model: str | None = None, enabled: bool | None = None) -> Any:
