@@ -111,7 +111,15 @@ class IncomingMessage:
         if self.received_at is not None and self.received_at.tzinfo is None:
             raise ValueError("received_at must be timezone-aware")
         # Whatever a sender chose, a message can always be stored: ids that go into unique indexes are
-        # bounded, and so is the text kept (see bound_key and bound_text).
+        # bounded, and so is the text kept (see bound_key and bound_text). One cheap look first: nearly
+        # every message needs nothing.
+        if (len(self.provider_key) > _SHORT_KEY or len(self.conversation) > _SHORT_KEY
+                or len(self.in_reply_to) > _SHORT_KEY or self.references or self.identities
+                or len(self.body) > MAX_BODY_CHARS or len(self.raw) > MAX_RAW_CHARS
+                or (self.clean_body is not None and len(self.clean_body) > MAX_BODY_CHARS)):
+            self._bound()
+
+    def _bound(self) -> None:
         for name in ("provider_key", "conversation", "in_reply_to"):
             value = getattr(self, name)
             if len(value) > _SHORT_KEY:

@@ -601,13 +601,18 @@ def mbox_messages(path: Path, span: MboxSpan | None = None) -> Iterator[tuple[in
 
 def from_line_time(line: bytes) -> datetime | None:
     """The delivery time on an mbox ``From_`` line (``From addr Mon Nov  9 13:20:00 2026``, UTC), or None."""
-    words = line.decode("ascii", "replace").split()
-    if len(words) < 7:
+    words = line.split()
+    if len(words) < 7 or words[3] not in _MONTHS:
         return None
-    try:
-        return datetime.strptime(" ".join(words[2:7]), "%a %b %d %H:%M:%S %Y").replace(tzinfo=UTC)
+    try:  # read by hand: strptime was a noticeable part of reading a big mbox
+        hour, minute, second = (int(x) for x in words[5].split(b":"))
+        return datetime(int(words[6]), _MONTHS[words[3]], int(words[4]), hour, minute, second, tzinfo=UTC)
     except ValueError:
         return None
+
+
+_MONTHS = {m: n for n, m in enumerate((b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep",
+                                       b"Oct", b"Nov", b"Dec"), start=1)}
 
 
 #: A Maildir file's name starts with the time it was delivered (``1762694400.M1P2.host:2,S``).
