@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch, installed before anything else can pull a multi-GB CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test eval lint venv clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: venv
 ## Set up and run every check: ruff, mypy, import contracts, the whole test suite.
 test: venv lint
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+
+## Score on the shared dev sets and check the published specs (../shared, or FLERKANAL_SHARED); fails if missing.
+eval: venv
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest eval/
 
 lint: venv
 	$(BIN)/ruff check .

@@ -1,7 +1,9 @@
 """Shared fixtures: a fresh store per test on SQLite and on PostgreSQL.
 
-PostgreSQL tests never skip: when the server is missing they fail, with a message that says how to
-start it. Each PostgreSQL test gets a schema of its own, dropped afterwards.
+Tests read only files in this repository (the bundled demo set, tests/data/), never ../shared: scoring on
+the shared dev sets is `make eval` (eval/). PostgreSQL tests never skip: when the server is missing they
+fail, with a message that says how to start it. Each PostgreSQL test gets a schema of its own, dropped
+afterwards.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from inbox.demo import DEMO_DIR
 from inbox.storage.repository import Store
 from tests.pg_private import PrivatePostgres, private_postgres
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-DEV = SHARED / "data" / "dedup-dev"
+TEST_DATA = REPO / "tests" / "data"
 POSTGRES_URL = os.environ.get("FLERKANAL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -76,10 +78,11 @@ def store(db_url: str) -> Iterator[Store]:
 
 
 @pytest.fixture
-def dev_dir() -> Path:
-    if not DEV.is_dir():
-        pytest.fail(f"the shared dev data is missing at {DEV}", pytrace=False)
-    return DEV
+def demo_dir() -> Path:
+    """The bundled demo set (inbox/demo): contact register, labels and the three exports.
+
+    Tests read only what ships with the repository; scoring on the shared dev sets is `make eval` (eval/)."""
+    return DEMO_DIR
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from inbox.errors import AuthError, PermanentError, RateLimited, TransientError
 from tests.connectors.dialog_server import TOKEN, FakeDialog, Schema, selection, unknown_fields
 from tests.connectors.twilio_server import LoopbackServer
 
-FNR_A = "14839109602"  # the first person of dialog.json
+FNR_A = "27827918518"  # the first person of the demo dialog.json
 
 
 class _Switch:
@@ -50,9 +50,9 @@ def schema() -> Schema:
 
 
 @pytest.fixture
-def fake(server: tuple[LoopbackServer, _Switch], dev_dir: Path) -> FakeDialog:
+def fake(server: tuple[LoopbackServer, _Switch], demo_dir: Path) -> FakeDialog:
     server[1].fake = FakeDialog()
-    server[1].fake.load(dev_dir / "dialog.json")
+    server[1].fake.load(demo_dir / "dialog.json")
     return server[1].fake
 
 

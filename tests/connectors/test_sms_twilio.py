@@ -86,40 +86,44 @@ async def drain(c: TwilioConnector, cursor: str | None) -> tuple[list[IncomingMe
         assert pulls < 100
 
 
-async def test_backfill_walks_every_page_of_the_real_sample(conn: TwilioConnector, fake: FakeTwilio,
-                                                            dev_dir: Path) -> None:
-    sample = json.loads((dev_dir / "sms.json").read_text(encoding="utf-8"))["messages"]
+async def test_backfill_walks_every_page_of_the_real_sample(server: tuple[LoopbackServer, _Switch], fake: FakeTwilio,
+                                                            demo_dir: Path) -> None:
+    sample = json.loads((demo_dir / "sms.json").read_text(encoding="utf-8"))["messages"]
     fake.add(*sample)
-    items, cursor, pulls = await drain(conn, None)
-    assert pulls == 5  # 91 inbound messages (and 4 replies, not listed), 20 a page
-    msgs = [i for i in items if isinstance(i, IncomingMessage)]
-    assert sorted(m.provider_key for m in msgs) == sorted(m["sid"] for m in sample if m["to"] == OUR_NUMBER)
-    assert all(m.channel is Channel.SMS and m.direction is Direction.IN for m in msgs)
-    # later pages were fetched by the SDK following next_page_uri (with its PageToken)
-    pages = fake.list_requests()
-    assert len(pages) == 5 and all(dict(r.query).get("PageToken", "").startswith("PA") for r in pages[1:])
-    assert all(dict(r.query)["To"] == OUR_NUMBER for r in pages)
-    assert all(r.headers["user-agent"].startswith("twilio-python/") for r in pages)
-    state = json.loads(cursor or "")
-    newest = max(m.sent_at for m in msgs)
-    assert datetime.fromisoformat(state["after"]) == newest and "sweep" not in state
-    # nothing new: one request, nothing returned, filtered by date on the server
-    again = await conn.pull(cursor)
-    assert again.items == [] and not again.more
-    assert "DateSent>" in dict(fake.list_requests()[-1].query)
+    conn = TwilioConnector(settings(server, page_size=5))
+    try:
+        items, cursor, pulls = await drain(conn, None)
+        assert pulls == 5  # 23 inbound messages (and 5 replies, not listed), 5 a page
+        msgs = [i for i in items if isinstance(i, IncomingMessage)]
+        assert sorted(m.provider_key for m in msgs) == sorted(m["sid"] for m in sample if m["to"] == OUR_NUMBER)
+        assert all(m.channel is Channel.SMS and m.direction is Direction.IN for m in msgs)
+        # later pages were fetched by the SDK following next_page_uri (with its PageToken)
+        pages = fake.list_requests()
+        assert len(pages) == 5 and all(dict(r.query).get("PageToken", "").startswith("PA") for r in pages[1:])
+        assert all(dict(r.query)["To"] == OUR_NUMBER for r in pages)
+        assert all(r.headers["user-agent"].startswith("twilio-python/") for r in pages)
+        state = json.loads(cursor or "")
+        newest = max(m.sent_at for m in msgs)
+        assert datetime.fromisoformat(state["after"]) == newest and "sweep" not in state
+        # nothing new: one request, nothing returned, filtered by date on the server
+        again = await conn.pull(cursor)
+        assert again.items == [] and not again.more
+        assert "DateSent>" in dict(fake.list_requests()[-1].query)
+    finally:
+        await conn.close()
 
 
 async def test_the_whole_account_when_not_inbound_only(server: tuple[LoopbackServer, _Switch], fake: FakeTwilio,
-                                                       dev_dir: Path) -> None:
-    sample = json.loads((dev_dir / "sms.json").read_text(encoding="utf-8"))["messages"]
+                                                       demo_dir: Path) -> None:
+    sample = json.loads((demo_dir / "sms.json").read_text(encoding="utf-8"))["messages"]
     fake.add(*sample)
-    c = TwilioConnector(settings(server, inbound_only=False, page_size=50))
+    c = TwilioConnector(settings(server, inbound_only=False, page_size=15))
     try:
         items, _, pulls = await drain(c, None)
     finally:
         await c.close()
-    assert pulls == 2 and len(items) == 95
-    assert sum(1 for i in items if isinstance(i, IncomingMessage) and i.direction is Direction.OUT) == 4
+    assert pulls == 2 and len(items) == 28
+    assert sum(1 for i in items if isinstance(i, IncomingMessage) and i.direction is Direction.OUT) == 5
     assert "To" not in dict(fake.list_requests()[0].query)
 
 

@@ -48,12 +48,12 @@ def _opts(folder: Path, out: Path, cache: Path, **kw: Any) -> RunOptions:
                       cache_root=cache, **kw)
 
 
-def test_streaming_run_equals_the_in_memory_driver(dev_dir: Path, tmp_path: Path) -> None:
+def test_streaming_run_equals_the_in_memory_driver(demo_dir: Path, tmp_path: Path) -> None:
     ctx = MemoryContext()
-    ctx.load_contacts(dev_dir / "contacts.csv")
-    rows = group_messages(LabelledSet(dev_dir).messages(), InquiryMatcher(HashingEmbedder()), ctx)
+    ctx.load_contacts(demo_dir / "contacts.csv")
+    rows = group_messages(LabelledSet(demo_dir).messages(), InquiryMatcher(HashingEmbedder()), ctx)
     out = tmp_path / "groups.csv"
-    run_dedup(RunOptions(files=[dev_dir / f for f in EXPORTS], out=out, contacts=dev_dir / "contacts.csv",
+    run_dedup(RunOptions(files=[demo_dir / f for f in EXPORTS], out=out, contacts=demo_dir / "contacts.csv",
                          model=ModelSpec("hashing"), cache_root=tmp_path / "cache"))
     with out.open(encoding="utf-8") as f:
         ours = [(r["key"], r["group"], r["person"], r["score"], r["reason"]) for r in csv.DictReader(f)]

@@ -121,14 +121,14 @@ def test_safe_characters_match_case_insensitively_exactly_what_lower_gives() -> 
     assert unsafe != {i for i, low in enumerate(lowered) if "i" in low}  # why "i" is left out ("ı")
 
 
-def test_topic_pre_check_gives_what_searching_every_pattern_gives(dev_dir: Any) -> None:
+def test_topic_pre_check_gives_what_searching_every_pattern_gives(demo_dir: Any) -> None:
     import random
 
     from dedup.features import _TOPIC_ANCHORS, TOPICS, topics
     from dedup.train import LabelledSet
 
     assert all(a is not None for a in _TOPIC_ANCHORS.values())  # every topic gets the pre-check here
-    texts = [m.body for m in LabelledSet(dev_dir).messages()]
+    texts = [m.body for m in LabelledSet(demo_dir).messages()]
     # and texts built to catch a pattern's every branch: its own literal words, in odd cases and letters
     rng = random.Random(5)
     words = sorted({w for rx in TOPICS.values() for w in re.findall(r"[^\W\d_]{2,}", rx.pattern)})

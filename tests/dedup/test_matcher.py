@@ -128,17 +128,17 @@ def test_new_question_in_a_reply_starts_a_new_inquiry(seeded: tuple[Store, Inqui
     assert store.thread(view_c[0]).thread.message_count == 1
 
 
-def test_reingest_with_the_matcher_stores_nothing_twice(seeded: tuple[Store, InquiryMatcher], dev_dir: Path
+def test_reingest_with_the_matcher_stores_nothing_twice(seeded: tuple[Store, InquiryMatcher], demo_dir: Path
                                                         ) -> None:
     from inbox.ingest import read_files
 
     store, matcher = seeded
-    files = [dev_dir / "sms.json", dev_dir / "mail.mbox", dev_dir / "dialog.json"]
+    files = [demo_dir / "sms.json", demo_dir / "mail.mbox", demo_dir / "dialog.json"]
     first = store.ingest(read_files(files), matcher=matcher)
     again = store.ingest(read_files(files[::-1]), matcher=matcher)
-    assert sum(first.new.values()) == 259
+    assert sum(first.new.values()) == 77
     assert sum(again.new.values()) == 0
-    assert store.counts()["messages"] == 259
+    assert store.counts()["messages"] == 77
 
 
 def test_split_merge_undo_are_audited_and_become_labelled_pairs(seeded: tuple[Store, InquiryMatcher]) -> None:

@@ -26,12 +26,12 @@ def inbox(db: str, user: str, *args: str) -> Result:
 
 
 @pytest.fixture
-def db(tmp_path: Path, dev_dir: Path) -> str:
+def db(tmp_path: Path, demo_dir: Path) -> str:
     url = f"sqlite:///{tmp_path / 'a.db'}"
     assert inbox(url, "root", "init").exit_code == 0
-    assert inbox(url, "root", "contacts", "import", str(dev_dir / "contacts.csv")).exit_code == 0
-    r = inbox(url, "root", "ingest", str(dev_dir / "sms.json"), str(dev_dir / "mail.mbox"),
-              str(dev_dir / "dialog.json"))
+    assert inbox(url, "root", "contacts", "import", str(demo_dir / "contacts.csv")).exit_code == 0
+    r = inbox(url, "root", "ingest", str(demo_dir / "sms.json"), str(demo_dir / "mail.mbox"),
+              str(demo_dir / "dialog.json"))
     assert r.exit_code == 0, r.output
     for name, role, unit in (("root", "admin", ""), ("kari", "caseworker", ""), ("ola", "caseworker", "Stovner"),
                              ("sjef", "supervisor", "")):
@@ -66,7 +66,7 @@ def test_caseworker_sees_only_their_unit_and_unassigned(db: str) -> None:
     assert r.exit_code == 1 and "another office unit" in r.output
 
 
-def test_show_masks_id_numbers_unless_asked_and_every_read_is_audited(db: str, dev_dir: Path) -> None:
+def test_show_masks_id_numbers_unless_asked_and_every_read_is_audited(db: str, demo_dir: Path) -> None:
     store = Store.open(db, create=False)
     with store.engine.connect() as conn:
         rows = conn.execute(text("SELECT thread_id, clean_body FROM message ORDER BY id")).all()
@@ -93,21 +93,21 @@ def test_audit_log_is_append_only_in_the_database(db_url: str) -> None:
     store.close()
 
 
-def test_logs_never_hold_message_text_or_id_numbers(tmp_path: Path, dev_dir: Path) -> None:
+def test_logs_never_hold_message_text_or_id_numbers(tmp_path: Path, demo_dir: Path) -> None:
     """A full CLI flow at debug log level: stderr (the log) is grepped for every fnr and message text."""
     from inbox.ingest import read_files
 
     db = f"sqlite:///{tmp_path / 'l.db'}"
-    files = [str(dev_dir / f) for f in ("sms.json", "mail.mbox", "dialog.json")]
+    files = [str(demo_dir / f) for f in ("sms.json", "mail.mbox", "dialog.json")]
     logs = ""
-    for args in (["init"], ["contacts", "import", str(dev_dir / "contacts.csv")], ["ingest", *files],
+    for args in (["init"], ["contacts", "import", str(demo_dir / "contacts.csv")], ["ingest", *files],
                  ["queue"], ["show", "3"], ["stats"], ["claim", "--next"], ["quarantine"]):
         res = subprocess.run([sys.executable, "-m", "inbox.cli", "-vv", "--db", db, *args], capture_output=True,
                              text=True, check=False, env={"INBOX_MATCHER": "embedding", "HF_HUB_OFFLINE": "1",
                                                           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
         assert res.returncode == 0, res.stderr[-2000:]
         logs += res.stderr
-    fnrs = {r["fnr"] for r in csv.DictReader(io.StringIO((dev_dir / "contacts.csv").read_text(encoding="utf-8")))}
+    fnrs = {r["fnr"] for r in csv.DictReader(io.StringIO((demo_dir / "contacts.csv").read_text(encoding="utf-8")))}
     snippets = {" ".join(m.body.split())[:40] for m in read_files([Path(f) for f in files])
                 if hasattr(m, "body") and len(m.body.strip()) >= 40}
     assert logs.strip(), "the debug run should have logged something"

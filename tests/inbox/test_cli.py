@@ -19,16 +19,16 @@ def run(args: list[str], db: str) -> click.testing.Result:
                               catch_exceptions=False)
 
 
-def test_init_ingest_queue_show_stats(db_url: str, dev_dir: Path) -> None:
+def test_init_ingest_queue_show_stats(db_url: str, demo_dir: Path) -> None:
     assert run(["init"], db_url).exit_code == 0
-    r = run(["contacts", "import", str(dev_dir / "contacts.csv")], db_url)
-    assert r.exit_code == 0 and "54 added" in r.output
-    files = [str(dev_dir / f) for f in ("sms.json", "mail.mbox", "dialog.json")]
+    r = run(["contacts", "import", str(demo_dir / "contacts.csv")], db_url)
+    assert r.exit_code == 0 and "19 added" in r.output
+    files = [str(demo_dir / f) for f in ("sms.json", "mail.mbox", "dialog.json")]
     r = run(["ingest", "--json", *files], db_url)
     data = json.loads(r.stdout)
-    assert (data["new"], data["already_present"], data["quarantined"]) == (259, 0, 0)
+    assert (data["new"], data["already_present"], data["quarantined"]) == (77, 0, 0)
     r = run(["ingest", "--json", *reversed(files)], db_url)
-    assert json.loads(r.stdout)["already_present"] == 259
+    assert json.loads(r.stdout)["already_present"] == 77
 
     q = json.loads(run(["queue", "--json", "--limit", "500"], db_url).stdout)
     firsts = [e["first_contact"] for e in q]
@@ -66,22 +66,22 @@ def test_ingest_reports_quarantined_records(tmp_path: Path) -> None:
     assert listed[0]["position"] == "messages[0]"
 
 
-def test_ingest_reads_the_jsonl_export_like_the_exports_it_came_from(tmp_path: Path, dev_dir: Path) -> None:
+def test_ingest_reads_the_jsonl_export_like_the_exports_it_came_from(tmp_path: Path, demo_dir: Path) -> None:
     from inbox.parsers import read_any
     from inbox.parsers.jsonl import write_jsonl
 
     export = tmp_path / "export.jsonl"
-    items = [i for f in ("sms.json", "mail.mbox", "dialog.json") for i in read_any(dev_dir / f)]
+    items = [i for f in ("sms.json", "mail.mbox", "dialog.json") for i in read_any(demo_dir / f)]
     write_jsonl(items, export)  # type: ignore[arg-type]
     export.write_bytes(export.read_bytes() + b'{"channel": "sms", "provider_key": "SMbroken"}\n')
     db = f"sqlite:///{tmp_path / 'x.db'}"
     run(["init"], db)
     r = run(["ingest", "--json", str(export)], db)
     data = json.loads(r.stdout)
-    assert (data["new"], data["quarantined"]) == (259, 1)
-    assert data["problems"][0]["position"] == "line 260"
-    again = json.loads(run(["ingest", "--json", str(dev_dir / "sms.json")], db).stdout)
-    assert (again["new"], again["already_present"]) == (0, 95)  # the same provider keys as the Twilio page
+    assert (data["new"], data["quarantined"]) == (77, 1)
+    assert data["problems"][0]["position"] == "line 78"
+    again = json.loads(run(["ingest", "--json", str(demo_dir / "sms.json")], db).stdout)
+    assert (again["new"], again["already_present"]) == (0, 28)  # the same provider keys as the Twilio page
 
 
 def test_demo_prints_a_queue(tmp_path: Path) -> None:

@@ -18,18 +18,18 @@ def _split(items: list[IncomingMessage | Quarantined]) -> tuple[list[IncomingMes
     return ([i for i in items if isinstance(i, IncomingMessage)], [i for i in items if isinstance(i, Quarantined)])
 
 
-def test_formats_are_detected_from_content_not_names(dev_dir: Path, tmp_path: Path) -> None:
+def test_formats_are_detected_from_content_not_names(demo_dir: Path, tmp_path: Path) -> None:
     for name, fmt in (("sms.json", Format.TWILIO_JSON), ("mail.mbox", Format.MBOX),
                       ("dialog.json", Format.DIALOG_JSON)):
         renamed = tmp_path / f"export-{fmt.value}.dat"
-        renamed.write_bytes((dev_dir / name).read_bytes())
+        renamed.write_bytes((demo_dir / name).read_bytes())
         assert detect_format(renamed) == fmt
 
 
-def test_twilio_page_fields(dev_dir: Path) -> None:
-    good, bad = _split(list(read_any(dev_dir / "sms.json")))
+def test_twilio_page_fields(demo_dir: Path) -> None:
+    good, bad = _split(list(read_any(demo_dir / "sms.json")))
     assert bad == []
-    assert len(good) == 95
+    assert len(good) == 28
     m = good[0]
     assert m.channel == Channel.SMS and m.provider_key.startswith("SM")
     assert m.sent_at.tzinfo is not None
@@ -67,21 +67,21 @@ def test_truncated_json_is_quarantined_with_its_position(tmp_path: Path) -> None
     assert "invalid JSON" in q.reason
 
 
-def test_dialog_wrong_types_quarantine_only_that_message(dev_dir: Path, tmp_path: Path) -> None:
-    data = json.loads((dev_dir / "dialog.json").read_text(encoding="utf-8"))
+def test_dialog_wrong_types_quarantine_only_that_message(demo_dir: Path, tmp_path: Path) -> None:
+    data = json.loads((demo_dir / "dialog.json").read_text(encoding="utf-8"))
     data[0]["dialoger"][0]["henvendelser"][0]["tekst"] = 42
     data[0]["dialoger"][0]["henvendelser"][1]["avsender"] = "ROBOT"
     f = tmp_path / "d.json"
     f.write_text(json.dumps(data), encoding="utf-8")
     good, bad = _split(list(read_any(f)))
-    assert len(good) == 95
+    assert len(good) == 21
     assert [q.reason for q in bad] == ["field 'tekst' should be a string",
                                        "field 'avsender' should be BRUKER or VEILEDER"]
     assert bad[0].position == "[0].dialoger[0].henvendelser[0]"
 
 
-def test_dialog_messages_carry_the_citizens_identity(dev_dir: Path) -> None:
-    good, _ = _split(list(read_any(dev_dir / "dialog.json")))
+def test_dialog_messages_carry_the_citizens_identity(demo_dir: Path) -> None:
+    good, _ = _split(list(read_any(demo_dir / "dialog.json")))
     first = good[0]
     assert first.conversation
     assert {i.kind.value for i in first.identities} == {"fnr", "aktor_id"}
@@ -140,9 +140,9 @@ def test_identity_helpers() -> None:
     assert mask_fnrs("mitt fnr er 14839109602") == "mitt fnr er <fnr>"
 
 
-def test_timestamps_are_timezone_aware(dev_dir: Path) -> None:
+def test_timestamps_are_timezone_aware(demo_dir: Path) -> None:
     for f in ("sms.json", "mail.mbox", "dialog.json"):
-        for m in read_any(dev_dir / f):
+        for m in read_any(demo_dir / f):
             assert isinstance(m, IncomingMessage)
             assert m.sent_at.tzinfo is not None
             assert m.sent_at < datetime(2027, 1, 1, tzinfo=UTC)

@@ -44,16 +44,16 @@ def test_migrations_create_every_table(store: Store) -> None:
     assert schema_is_current(store.engine)
 
 
-def test_dev_exports_twice_store_each_message_once(store: Store, dev_dir: Path) -> None:
-    store.import_contacts(read_contacts_csv(dev_dir / "contacts.csv"))
-    files = [dev_dir / "sms.json", dev_dir / "mail.mbox", dev_dir / "dialog.json"]
+def test_demo_exports_twice_store_each_message_once(store: Store, demo_dir: Path) -> None:
+    store.import_contacts(read_contacts_csv(demo_dir / "contacts.csv"))
+    files = [demo_dir / "sms.json", demo_dir / "mail.mbox", demo_dir / "dialog.json"]
     first = store.ingest(read_files(files))
-    assert sum(first.new.values()) == 259
+    assert sum(first.new.values()) == 77
     assert sum(first.quarantined.values()) == 0
     second = store.ingest(read_files(list(reversed(files))))
     assert sum(second.new.values()) == 0
-    assert sum(second.present.values()) == 259
-    assert store.counts()["messages"] == 259
+    assert sum(second.present.values()) == 77
+    assert store.counts()["messages"] == 77
     assert store.counts()["quarantined"] == 0
 
 
@@ -214,11 +214,16 @@ def _threads_by_content(store: Store) -> list[tuple[object, ...]]:
                   for r in rows)
 
 
-def test_big_batches_thread_exactly_as_one_message_at_a_time(store: Store, dev_dir: Path, tmp_path: Path) -> None:
+def test_big_batches_thread_exactly_as_one_message_at_a_time(store: Store, demo_dir: Path, tmp_path: Path) -> None:
     # A batch works out its new threads' columns in memory and reads its persons' history in a few queries;
     # the result must be what storing each message in a transaction of its own gives.
-    items = read_files([dev_dir / "sms.json", dev_dir / "mail.mbox", dev_dir / "dialog.json"])
-    contacts = list(read_contacts_csv(dev_dir / "contacts.csv"))
+    from inbox.synth import generate
+
+    synth = tmp_path / "synth"
+    generate(synth, 300, seed=11)  # more persons and threads than the demo set has
+    items = read_files([demo_dir / "sms.json", demo_dir / "mail.mbox", demo_dir / "dialog.json",
+                        synth / "sms", synth / "mail.mbox", synth / "dialog.json"])
+    contacts = [*read_contacts_csv(demo_dir / "contacts.csv"), *read_contacts_csv(synth / "contacts.csv")]
     one = Store.open(f"sqlite:///{tmp_path / 'one.db'}")
     for s, size in ((store, 40), (one, 1)):
         s.import_contacts(contacts)

@@ -1,0 +1,62 @@
+"""The matcher's quality on the shared labelled dev set: a test fails if the dev scores drop below the
+targets, and `inbox dedup eval` must agree with the shared, independent scorer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from dedup.batch import MemoryContext, group_messages
+from dedup.evaluate import evaluate, read_labels
+from dedup.matcher import InquiryMatcher, MatcherConfig
+from dedup.models import FAST_MODEL, ModelSpec, weights_file
+from dedup.train import LabelledSet
+from inbox.cli import cli
+
+
+def _score(folder: Path, matcher: InquiryMatcher) -> Any:
+    ctx = MemoryContext()
+    ctx.load_contacts(folder / "contacts.csv")
+    rows = group_messages(LabelledSet(folder).messages(), matcher, ctx)
+    return evaluate(read_labels(folder / "labels.csv"), {r.key: r.group for r in rows})
+
+
+def test_dev_set_meets_the_targets(dev_dir: Path, embedder: Any) -> None:
+    ev = _score(dev_dir, InquiryMatcher(embedder))
+    assert ev.pair_precision >= 0.95
+    assert ev.pair_f1 >= 0.90
+    assert ev.cross_person_merges == 0
+
+
+def test_cli_dedup_and_eval_agree_with_the_shared_yardstick(dev_dir: Path, yardstick: Path, tmp_path: Path) -> None:
+    out = tmp_path / "groups.csv"
+    files = [str(dev_dir / f) for f in ("sms.json", "mail.mbox", "dialog.json")]
+    r = CliRunner().invoke(cli, ["dedup", *files, "--contacts", str(dev_dir / "contacts.csv"), "--out", str(out),
+                                 "--json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout)
+    assert summary["messages"] == 216
+    assert out.read_text(encoding="utf-8").splitlines()[0] == "key,group,person,channel,sent,score,reason"
+    ours = json.loads(CliRunner().invoke(cli, ["dedup", "eval", "--labels", str(dev_dir / "labels.csv"), str(out),
+                                               "--json"]).stdout)
+    theirs = json.loads(subprocess.run(
+        [sys.executable, str(yardstick), str(dev_dir / "labels.csv"), str(out), "--json"],
+        capture_output=True, text=True, check=True).stdout)
+    for k in ("pair_precision", "pair_recall", "pair_f1", "bcubed_precision", "bcubed_recall", "bcubed_f1"):
+        assert ours[k] == theirs[k], k
+
+
+@pytest.mark.slow  # distils the fast model on first use (a few minutes), then it is cached
+def test_fast_model_is_within_a_point_of_the_default_on_the_dev_set(dev_dir: Path, embedder: Any) -> None:
+    spec = ModelSpec(FAST_MODEL)
+    fast = _score(dev_dir, InquiryMatcher(spec.embedder(), spec.scorer(), MatcherConfig(threshold=spec.threshold())))
+    default = _score(dev_dir, InquiryMatcher(embedder))
+    assert weights_file(FAST_MODEL).name == "weights-fast.json"
+    assert fast.pair_precision >= 0.95 and fast.cross_person_merges == 0
+    assert fast.pair_f1 >= default.pair_f1 - 0.01, (fast.as_dict(), default.as_dict())
