@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from inbox.recommend import Policy
 from inbox.recommend_cases import evaluate, load_policy, read_cases
 from tests.inbox.recommend_checks import check_factors_have_rules, check_reasons_with_evidence
