@@ -131,7 +131,8 @@ def unstorable(item: IncomingMessage | Quarantined, source: str, exc: BaseExcept
     """The quarantine record for an item that could not be stored."""
     reason = f"could not be stored ({fault_name(exc)})"
     if isinstance(item, Quarantined):
-        return Quarantined(item.source, item.position, f"{item.reason}; {reason}", channel=item.channel)
+        return Quarantined(item.source, item.position, f"{item.reason}; {reason}", raw=safe_text(item.raw),
+                           channel=item.channel)
     return Quarantined(source or f"{item.channel.value} input", f"message {item.key}", reason,
                        raw=safe_text(item.raw), channel=item.channel.value)
 

@@ -585,3 +585,18 @@ def test_a_huge_unreadable_record_is_quarantined_with_its_raw_form_cut(tmp_path:
     [q] = list(read_any(tmp_path / "huge.json"))
     assert isinstance(q, Quarantined) and q.reason.startswith("missing field")
     assert len(q.raw) <= 8_000_000 and q.raw.endswith("(at most 8,000,000 are kept)]")
+
+
+def test_a_quarantine_record_the_database_refuses_is_still_kept(db_url: str) -> None:
+    """A connector's record with a NUL in its raw text: PostgreSQL refuses it; it is kept with the NUL replaced."""
+    items: list[IncomingMessage | Quarantined] = [Quarantined("imap", "uid 7", "unparseable mail (ValueError)",
+                                                             raw="a\x00b", channel="email"), sms("SM1", 1)]
+    store = Store.open(db_url)
+    try:
+        summary = store.ingest(items)
+        assert sum(summary.new.values()) == 1
+        [q] = store.quarantined()
+        assert q.position == "uid 7" and q.reason.startswith("unparseable mail (ValueError)")
+        assert q.raw in ("a\x00b", "a\ufffdb")
+    finally:
+        store.close()
