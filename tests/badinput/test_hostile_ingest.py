@@ -7,6 +7,7 @@ code did.
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import random
 import re
@@ -114,11 +115,14 @@ class _Trips(StructuralMatcher):
         return super().assign(msg, clean_body, person_id, ctx)
 
 
-def test_one_message_that_cannot_be_stored_is_quarantined_and_its_batch_stored(db_url: str) -> None:
+def test_one_message_that_cannot_be_stored_is_quarantined_and_its_batch_stored(
+        db_url: str, caplog: pytest.LogCaptureFixture) -> None:
     items: list[IncomingMessage | Quarantined] = [sms("SM1", 1), sms("SM2", 2, body="\u202eevil"), sms("SM3", 3)]
     store = Store.open(db_url)
     try:
-        summary = store.ingest(items, matcher=_Trips())
+        with caplog.at_level(logging.DEBUG):
+            summary = store.ingest(items, matcher=_Trips())
+        assert "ValueError" in caplog.text and "evil" not in caplog.text  # the type, never the text
         assert sum(summary.new.values()) == 2 and sum(summary.quarantined.values()) == 1
         [problem] = summary.problems
         assert problem.reason == "could not be stored (ValueError)" and problem.position == "message sms:SM2"
