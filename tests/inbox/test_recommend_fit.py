@@ -150,7 +150,7 @@ def test_weights_in_the_toml_are_the_ones_used(policy: Policy, tmp_path: Path) -
     thread = ThreadInput((ThreadMessage(Direction.IN, "dialog", "Når kommer utbetalingen av dagpengene?", T0),))
     before = recommend(thread, Profile(), Relationship(meetings_held=2), CaseworkerLoad(80, 20), policy)
     after = recommend(thread, Profile(), Relationship(meetings_held=2), CaseworkerLoad(80, 20), load_policy(path))
-    assert before.best is ReplyChannel.DIALOG and after.best is ReplyChannel.SMS
+    assert before.best is not ReplyChannel.SMS and after.best is ReplyChannel.SMS
 
 
 def test_fitting_moves_weights_towards_the_labels(policy: Policy) -> None:

@@ -19,6 +19,7 @@ from inbox.recommend import (
     Relationship,
     SemanticMatcher,
     Signal,
+    Suggestion,
     ThreadInput,
     ThreadMessage,
     detect_signals,
@@ -96,7 +97,13 @@ def test_unwelcome_news_in_the_notes_moves_the_answer_off_writing(policy: Policy
             CaseworkerLoad(80, 20), policy)
     plain = recommend(*args)
     news = recommend(*args, semantic=matcher)
-    assert plain.best is ReplyChannel.DIALOG
+
+    def score(s: Suggestion, channel: ReplyChannel) -> float:
+        return next(c.score for c in s.ranked if c.channel is channel)
+
+    assert "unwelcome_news" not in plain.factors and "unwelcome_news" in news.factors
+    assert score(news, ReplyChannel.MEETING) > score(plain, ReplyChannel.MEETING)
+    assert score(news, ReplyChannel.DIALOG) < score(plain, ReplyChannel.DIALOG)
     assert news.best in (ReplyChannel.MEETING, ReplyChannel.VIDEO, ReplyChannel.PHONE)
     reason = next(r for r in news.ranked[0].reasons if r.factor == "unwelcome_news")
     assert reason.weight > 0
