@@ -9,8 +9,16 @@ filesystem needed); each node keeps its own embedding cache under its user cache
 ``--cache-dir`` says otherwise.
 
 Without an address Ray starts locally on this machine (``ray.init`` with as many CPUs as workers);
-``--ray-address`` (or ``RAY_ADDRESS``) joins a running cluster instead. Needs ``pip install
+``--ray-address HEAD:6379`` (or ``RAY_ADDRESS``, or ``auto``) joins a running cluster instead, from the
+head or from a machine that joined the cluster with ``ray start --address``. Ray Data does not run
+through Ray Client, so a ``ray://`` address is refused with that advice. Needs ``pip install
 'flerkanal[ray]'`` — on every node of a cluster.
+
+A Ray cluster uses token authentication: every node and the driver need the cluster's token
+(``~/.ray/auth_token``, copied from the head, or ``RAY_AUTH_TOKEN``). When a token is there and
+``RAY_AUTH_MODE`` is not set, joining a cluster turns token mode on for this process (Ray itself only does
+that for a cluster it finds locally), so the token is sent; a cluster that still refuses gets an error that
+says where the token goes.
 """
 
 from __future__ import annotations
@@ -25,7 +33,58 @@ from typing import Any
 
 from dedup.pipeline import PICKLE_CHUNK, GroupJob, Row, ShardGrouper
 
-__all__ = ["ShardActor", "group_shards_ray"]
+__all__ = ["ShardActor", "group_shards_ray", "ray_token_available"]
+
+AUTH_HINT = ("the Ray cluster at {address} uses token authentication and did not accept this machine: copy the "
+             "head node's ~/.ray/auth_token to ~/.ray/auth_token here (or set RAY_AUTH_TOKEN to its contents; "
+             "RAY_AUTH_TOKEN_PATH names another file), keep RAY_AUTH_MODE unset or 'token', and give every node "
+             "the same token (RAY_AUTH_MODE=token ray start --address HEAD:6379)")
+CLIENT_HINT = ("--ray-address {address} is a Ray Client address, and Ray Data does not run through Ray Client: run "
+               "inbox dedup on the head node, or on a machine that joined the cluster (ray start --address "
+               "HEAD:6379), with --ray-address HEAD:6379")
+
+
+def ray_token_available(environ: dict[str, str] | None = None, home: Path | None = None) -> bool:
+    """Whether a Ray authentication token is at hand: ``RAY_AUTH_TOKEN``, the file ``RAY_AUTH_TOKEN_PATH``
+    names, or ``~/.ray/auth_token`` (where ``ray start --head`` and ``ray get-auth-token`` keep it)."""
+    env = os.environ if environ is None else environ
+    if env.get("RAY_AUTH_TOKEN", "").strip():
+        return True
+    path = Path(env["RAY_AUTH_TOKEN_PATH"]) if env.get("RAY_AUTH_TOKEN_PATH") else (
+        (home or Path.home()) / ".ray" / "auth_token")
+    try:
+        return bool(path.read_text(encoding="utf-8").strip())
+    except OSError:
+        return False
+
+
+def _join_cluster(ray: Any, address: str) -> None:
+    """``ray.init(address)`` with the token sent when there is one, and errors that say what to do."""
+    if address.startswith("ray://"):
+        raise RuntimeError(CLIENT_HINT.format(address=address))
+    if "RAY_AUTH_MODE" not in os.environ and ray_token_available():
+        # An explicit address never turns token mode on by itself (Ray only does that for a local cluster
+        # it finds), so without this a token on disk is not sent and the cluster answers "token is missing".
+        os.environ["RAY_AUTH_MODE"] = "token"
+        try:  # Ray read its configuration when it was imported: have it read the environment again
+            from ray._raylet import Config  # type: ignore[attr-defined]
+
+            Config.initialize("")
+        except (ImportError, AttributeError):  # pragma: no cover - older Ray without token authentication
+            pass
+    try:
+        ray.init(address=address, log_to_driver=False)
+    except Exception as exc:
+        chain: list[BaseException] = []
+        cause: BaseException | None = exc
+        while cause is not None and len(chain) < 10:  # Ray wraps the refusal in a ConnectionError
+            chain.append(cause)
+            cause = cause.__cause__ or cause.__context__
+        refusal = next((str(e) for e in chain if "uthenticat" in f"{type(e).__name__}: {e}"), None)
+        if refusal is not None:
+            said = refusal.split(". ")[0].removeprefix("RPC error: ")
+            raise RuntimeError(f"{AUTH_HINT.format(address=address)} (Ray said: {said})") from exc
+        raise
 
 
 def _chunks(stream: Any) -> Iterator[Any]:
@@ -87,7 +146,7 @@ def group_shards_ray(job: GroupJob, shard_paths: list[str], rows_paths: list[str
     if not ray.is_initialized():
         target = address or os.environ.get("RAY_ADDRESS")
         if target and target != "local":
-            ray.init(address=target, log_to_driver=False)
+            _join_cluster(ray, target)
         else:
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
         started_here = True

@@ -53,7 +53,7 @@ def dedup() -> None:
               help="Where shards are embedded and grouped: local processes, or Ray Data (pip install "
                    "'flerkanal[ray]').")
 @click.option("--ray-address", default=None, metavar="ADDRESS",
-              help="Ray cluster to join (e.g. ray://head:10001 or 'auto'); default: RAY_ADDRESS, else a "
+              help="Ray cluster to join from one of its nodes (HEAD:6379 or 'auto'); default: RAY_ADDRESS, else a "
                    "local Ray started for this run.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Embedding cache root (default: the user cache directory, flerkanal/vectors/<model>).")
