@@ -39,7 +39,8 @@ CHANNEL_WORDS: dict[str, re.Pattern[str]] = {
 }
 # Past tense only: "sendte/skrev/emailed" says an earlier message exists; "kan sende på e-post" does not.
 _WROTE = re.compile(
-    r"\b(sendte|sendt|skrev|skreiv|skrevet|spurte|spurde|spurt|prøvde|prøvd|la inn|lagt inn|"
+    r"\b(sendte|sendt|skrev|skreiv|skrevet|har skrive|spurte|spurde|spurt|prøvde|prøvd|la inn|lagt inn|"
+    r"(eg|jeg|vi|ho|han|hun) sende|b(a|ad) om|viser til|purrer|purra|meldte|melde(te)? fr(a|å)|"
     r"sent|wrote|written|emailed|texted|messaged|asked|tried|"
     r"wysła\w*|napisa\w*|pisał\w*|pytał\w*|надісла\w*|написа\w*|писа(в|ла)\b|пита(в|ла)\b|"
     r"diray\w*|qoray\w*|soo dir\w*)", _F)
@@ -64,7 +65,7 @@ _FOLLOWUP = re.compile(
     r"hallo\?+|hei\?+|hello\?+|\?\?+)", _F)
 _NEW_TOPIC = re.compile(
     r"(et annet spørsmål|eit anna spørsmål|et nytt spørsmål|eit nytt spørsmål|(et|eit) (anna|annet|nytt) (tema|sak)|"
-    r"noe annet|noko anna|(en|ei) (annen|anna|ny) sak|ny sak|annen ting|anna ting|dukket opp noe|dukka opp noko|"
+    r"noe annet|noko anna|(en|ei|ein|eitt?) (ting|spørsmål) (til|te)|one more thing|(en|ei) (annen|anna|ny) sak|ny sak|annen ting|anna ting|dukket opp noe|dukka opp noko|"
     r"another (question|matter|thing|issue)|(one|a) (more|new|different|separate) (question|thing|matter|issue)|"
     r"something (else|different)|(different|separate|unrelated) (question|matter|issue)|not about|ikke om|ikkje om|"
     r"inne pytanie|inna sprawa|coś innego|інше питання|ще одне питання|su'aal kale|arrin kale)", _F)
@@ -215,6 +216,12 @@ def referenced_channels(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def mentioned_channels(text: str) -> frozenset[str]:
+    """Channels named anywhere in ``text`` ("noe svar på mailen?"): in a message of a few words, a pointer to
+    the inquiry sent on that channel."""
+    return frozenset(ch for ch, rx in CHANNEL_WORDS.items() if rx.search(text))
+
+
 def is_followup(text: str) -> bool:
     """The writer asks whether an earlier message arrived or says they still wait."""
     return _FOLLOWUP.search(text) is not None
@@ -224,6 +231,19 @@ def asks_if_received(text: str) -> bool:
     """The writer asks whether an earlier message arrived ("har dere fått meldingen min?", "did you get my
     email?"); unlike :func:`is_followup`, "still no money" does not count."""
     return _ASKS_RECEIVED.search(text) is not None
+
+
+_CLOSER = re.compile(
+    r"\b(takk\w*|thanks?|thank you|tak|dziękuj\w*|дякую|спасибо|mahadsanid|gracias|ačiū|aciu|grazie|"
+    r"(pengene|pengane|pengar|utbetalinga?|the money|money|it|den|det|han|ho|svaret|vedtaket) (kom|kome|har kome|"
+    r"kommet|har kommet|came|arrived|has arrived)|(fikk|fekk|got|received) (pengene|pengane|svar|it|the money|vedtak)|"
+    r"løst|loyst|ordnet|ordna|fikset|fiksa|fant ut|fann ut|glem det|gløym det|se bort fra|sjå bort frå|"
+    r"solved|sorted|never ?mind|forget it|ignore)\b|شكرا|ተመስገን|የቐንየለይ|лacag\w* (way )?timid|way timid", _F)
+
+
+def is_closer(text: str) -> bool:
+    """The writer closes the matter ("pengene kom, takk", "løst", "glem det"): no question of its own."""
+    return "?" not in text and (is_content_free(text) or _CLOSER.search(text) is not None)
 
 
 def is_new_topic(text: str) -> bool:
@@ -244,11 +264,12 @@ class Signals:
     new_topic: bool
     content_free: bool
     length: int
+    closer: bool = False
 
     @classmethod
     def of(cls, text: str, channel: str, sent_at: datetime) -> Signals:
         return cls(text, channel, sent_at, topics(text), specifics(text), referenced_channels(text),
-                   is_followup(text), is_new_topic(text), is_content_free(text), len(text))
+                   is_followup(text), is_new_topic(text), is_content_free(text), len(text), is_closer(text))
 
 
 FEATURES = (

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from dedup.embed import Embedder
-from dedup.features import Signals, pair_features
+from dedup.features import Signals, mentioned_channels, pair_features
 from dedup.neighbours import HINT_WINDOW, Entry, WindowIndex, best_hint, says_it_wrote_before, signer
 from dedup.normalise import fold, normalise
 from dedup.scorer import Scorer
@@ -39,9 +39,20 @@ from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.matching import NEW_THREAD, CandidateMessage, MatchContext, MatchDecision, structural_decision
 from inbox.text import is_content_free
 
-DEFAULT_WINDOW = timedelta(days=10)
+#: How long a person's inquiry stays a candidate after its last inbound message: an inquiry is followed for
+#: as long as it is open (a complaint or an application can wait for weeks), not for a fixed few days.
+DEFAULT_WINDOW = timedelta(days=45)
 DEFAULT_THRESHOLD = 0.7
-CONTENT_FREE_WINDOW = timedelta(days=3)
+#: How long after the office's last answer an answered inquiry still takes a follow-up or a closer.
+ANSWERED_OPEN = timedelta(days=14)
+#: A message in an existing channel thread joins it outright only while the thread is this fresh; after a
+#: longer pause (or after the office answered) it may be a new question in an old thread: the evidence decides.
+THREAD_FRESH = timedelta(days=3)
+#: Below this many characters a message says too little for its wording to be compared (follow-ups, closers).
+CONTENT_POOR = 60
+CONTENT_FREE_WINDOW = timedelta(days=21)
+#: A content-poor message that names neither a subject nor a channel is taken as a follow-up only this soon.
+CONTENT_POOR_UNPOINTED = timedelta(days=7)
 #: How far back a reply in a thread is checked for an office answer since the citizen last wrote.
 ANSWERED_LOOKBACK = timedelta(days=60)
 #: How far back an office message looks for the inquiry it answers.
@@ -54,6 +65,13 @@ MENTION_INDEX_LIMIT = 1_000_000
 
 #: How a decision names a writer nobody identified (:meth:`InquiryMatcher._who`).
 UNKNOWN_WRITER = ("same unknown address", "")
+
+
+#: How a decision names a registered sender whose text is signed with another registered person's full name
+#: (a shared or borrowed phone: the message is that person's), or names another one beside their own (a relative
+#: writing for someone: both persons' inquiries are candidates).
+WRITES_AS_OTHER = "registered sender; signed with another registered person's name"
+NAMES_OTHER = "registered sender; another registered person named in the text"
 
 
 def unknown_writer(d: MatchDecision) -> bool:
@@ -284,15 +302,19 @@ class InquiryMatcher:
             if sig.new_topic:
                 # "Et annet spørsmål …" in a reply: a new inquiry, whatever thread it was written in.
                 excluded = found.thread_id
-            elif person_id is None or not self._answered(found.thread_id, person_id, msg, ctx):
+            elif person_id is None or not (self._answered(found.thread_id, person_id, msg, ctx)
+                                           or self._paused(found.thread_id, person_id, msg, ctx)):
                 return found
             else:
-                # A reply after the office answered: a follow-up or a new question? Let the evidence say.
+                # A reply after the office answered, or after a long pause: a follow-up or a new question in
+                # an old thread? Let the evidence say.
                 conversation = found.thread_id
         since = msg.sent_at - self.config.window
         persons, via_text, identity = self._who(person_id, msg.sender_name, norm.fnrs, norm.text, ctx,
                                                 (since, msg.sent_at))
-        effective = next(iter(via_text)) if via_text and not (person_id and ctx.registered(person_id)) else None
+        effective = (next(iter(via_text)) if via_text and (identity == WRITES_AS_OTHER
+                                                           or not (person_id and ctx.registered(person_id)))
+                     else None)
         new = MatchDecision(None, None, "new inquiry" + (" (new topic in a reply)" if excluded else ""),
                             {"identity": identity} if identity else {}, effective)
         if unknown_writer(new):
@@ -305,15 +327,15 @@ class InquiryMatcher:
         for pid in persons:
             history.extend(ctx.recent_messages(pid, since, msg.sent_at))
         history.sort(key=lambda c: (c.sent_at, c.message_id))
+        open_threads = open_inquiries(history, msg.sent_at)
         inbound = [c for c in history if c.direction == Direction.IN and c.key != msg.key
-                   and c.thread_state != "closed" and c.thread_id != excluded]
+                   and c.thread_state != "closed" and c.thread_id != excluded and c.thread_id in open_threads]
         if not inbound:
             return new
-        if sig.content_free and excluded is None:
-            latest = inbound[-1]
-            if msg.sent_at - latest.sent_at <= self.config.content_free_window:
-                return MatchDecision(latest.thread_id, 0.9, "short follow-up without content of its own",
-                                     {"joins": latest.key, "identity": identity}, effective)
+        if excluded is None and (sig.content_free or sig.closer or sig.length < CONTENT_POOR):
+            poor = self._content_poor(msg, sig, inbound, open_threads, identity, effective)
+            if poor is not None:
+                return poor
         vec = self.vectors.get(norm.text)
         cand_norm = [self._norm(c.channel, c.clean_body) for c in inbound]
         self.vectors.warm([n.text for n in cand_norm])
@@ -387,6 +409,62 @@ class InquiryMatcher:
                     self._nn.add(Entry(key, tid, pid, ch, sent, n.text, n.fnrs, signer(body)), vec)
         return self._nn
 
+    def _content_poor(self, msg: IncomingMessage, sig: Signals, inbound: list[CandidateMessage],
+                      open_threads: Mapping[int, OpenInquiry], identity: str, effective: int | None
+                      ) -> MatchDecision | None:
+        """Where a content-poor message ("hallo?", "noe nytt?", "pengene kom, takk") belongs: the open inquiry
+        its few words point to (a topic or a channel it names), else — for a closer — the one the office
+        answered last, else — for a follow-up — the one still waiting for an answer, else the latest on its
+        channel. None when it names a subject none of the open inquiries has: then it is compared as any
+        other message."""
+        by_thread: dict[int, list[CandidateMessage]] = {}
+        for c in inbound:
+            by_thread.setdefault(c.thread_id or 0, []).append(c)
+        recent = {t: cs for t, cs in by_thread.items()
+                  if msg.sent_at - cs[-1].sent_at <= self.config.content_free_window}
+        if not recent:
+            return None
+        sigs = {t: [self._signals(self._norm(c.channel, c.clean_body).text, c.channel.value, c.sent_at) for c in cs]
+                for t, cs in recent.items()}
+
+        named = mentioned_channels(sig.text) - {msg.channel.value}
+
+        def pointed(t: int) -> int:
+            topics = set().union(*(x.topics for x in sigs[t]))
+            channels = {c.channel.value for c in recent[t]}
+            return len(sig.topics & topics) * 2 + len(named & channels) + len(
+                sig.specifics & set().union(*(x.specifics for x in sigs[t])))
+
+        closer = sig.closer and not sig.followup
+        scores = {t: pointed(t) for t in recent}
+        top = max(scores.values())
+        if top == 0 and sig.topics and not (sig.followup or closer):
+            return None  # a short message on a subject of its own: not a follow-up
+        tied = [t for t, v in scores.items() if v == top]
+        if top > 0 and len(tied) == 1:
+            how = "names the subject or channel of this inquiry"
+        elif top == 0 and not any(msg.sent_at - recent[t][-1].sent_at <= CONTENT_POOR_UNPOINTED for t in tied):
+            return None  # nothing points back, and nothing was written lately: compare it as any message
+        elif closer:
+            tied = [t for t in tied if msg.sent_at - recent[t][-1].sent_at <= CONTENT_POOR_UNPOINTED] or tied
+            how = "a closer to the latest inquiry"
+        elif waiting := [t for t in tied if open_threads[t].answered_at is None]:
+            tied = waiting
+            how = "a follow-up to the inquiry still waiting for an answer"
+        else:
+            how = "a short follow-up to the latest inquiry"
+        same_channel = [t for t in tied if any(c.channel == msg.channel for c in recent[t])]
+        pick = max(same_channel or tied, key=lambda t: recent[t][-1].sent_at)
+        latest = recent[pick][-1]
+        return MatchDecision(pick, 0.9, f"content-poor message: {how}",
+                             {"joins": latest.key, "identity": identity, "content_poor": how}, effective)
+
+    def _paused(self, thread_id: int | None, person_id: int, msg: IncomingMessage, ctx: MatchContext) -> bool:
+        """Whether the person last wrote in ``thread_id`` longer than :data:`THREAD_FRESH` ago."""
+        recent = [m for m in ctx.recent_messages(person_id, msg.sent_at - self.config.window, msg.sent_at)
+                  if m.thread_id == thread_id and m.direction == Direction.IN and m.key != msg.key]
+        return bool(recent) and msg.sent_at - recent[-1].sent_at > THREAD_FRESH
+
     def _signals(self, text: str, channel: str, sent_at: datetime) -> Signals:
         """:meth:`Signals.of`, its text-derived part kept for the texts seen last: a message is read again
         each time it is a candidate, and the topic patterns are the matcher's main cost."""
@@ -430,6 +508,14 @@ class InquiryMatcher:
              window: tuple[datetime, datetime]) -> tuple[set[int], set[int], str]:
         """Persons whose history to search, persons identified only through the text, and how."""
         if person_id is not None and ctx.registered(person_id):
+            # A shared or borrowed phone, or a relative writing for someone: the full name of one other
+            # registered person in the text brings that person's inquiries in too.
+            found = self._name_index(ctx).find(text)
+            named = found - {person_id}
+            if len(named) == 1 and not any(ctx.person_by_identity("fnr", f) not in (None, *named) for f in fnrs):
+                if person_id in found:
+                    return {person_id} | named, named, NAMES_OTHER
+                return set(named), named, WRITES_AS_OTHER
             return {person_id}, set(), "registered sender"
         via: set[int] = set()
         for f in fnrs:
@@ -520,6 +606,41 @@ class InquiryMatcher:
         self._names, self._names_key, self._names_top = None, None, 0
         self._mentions = None
         self._nn = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInquiry:
+    """A person's inquiry that still takes new messages: when they last wrote, and when the office last answered
+    after that (None while it waits for an answer)."""
+
+    last_in: datetime
+    answered_at: datetime | None
+
+
+def open_inquiries(history: Sequence[CandidateMessage], now: datetime) -> dict[int, OpenInquiry]:
+    """The inquiries in ``history`` (a person's messages in time order) that are open at ``now``: not closed,
+    and either waiting for an answer or answered less than :data:`ANSWERED_OPEN` ago."""
+    last_in: dict[int, datetime] = {}
+    last_out: dict[int, datetime] = {}
+    closed: set[int] = set()
+    for c in history:
+        if c.thread_id is None:
+            continue
+        if c.thread_state == "closed":
+            closed.add(c.thread_id)
+        if c.direction == Direction.IN:
+            last_in[c.thread_id] = c.sent_at
+        else:
+            last_out[c.thread_id] = c.sent_at
+    out: dict[int, OpenInquiry] = {}
+    for tid, t_in in last_in.items():
+        answered = last_out.get(tid)
+        if answered is not None and answered < t_in:
+            answered = None
+        if tid in closed or (answered is not None and now - answered > ANSWERED_OPEN):
+            continue
+        out[tid] = OpenInquiry(t_in, answered)
+    return out
 
 
 def _reason(v: dict[str, float], identity: str) -> str:
