@@ -65,7 +65,8 @@ _FOLLOWUP = re.compile(
     r"hallo\?+|hei\?+|hello\?+|\?\?+)", _F)
 _NEW_TOPIC = re.compile(
     r"(et annet spørsmål|eit anna spørsmål|et nytt spørsmål|eit nytt spørsmål|(et|eit) (anna|annet|nytt) (tema|sak)|"
-    r"noe annet|noko anna|(en|ei|ein|eitt?) (ting|spørsmål) (til|te)|one more thing|(en|ei) (annen|anna|ny) sak|ny sak|annen ting|anna ting|dukket opp noe|dukka opp noko|"
+    r"noe annet|noko anna|(en|ei|ein|eitt?) (ting|spørsmål) (til|te)|one more thing|"
+    r"(en|ei) (annen|anna|ny) sak|ny sak|annen ting|anna ting|dukket opp noe|dukka opp noko|"
     r"another (question|matter|thing|issue)|(one|a) (more|new|different|separate) (question|thing|matter|issue)|"
     r"something (else|different)|(different|separate|unrelated) (question|matter|issue)|not about|ikke om|ikkje om|"
     r"inne pytanie|inna sprawa|coś innego|інше питання|ще одне питання|su'aal kale|arrin kale)", _F)

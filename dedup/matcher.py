@@ -31,6 +31,7 @@ import numpy as np
 
 from dedup.embed import Embedder
 from dedup.features import Signals, mentioned_channels, pair_features
+from dedup.language import language
 from dedup.neighbours import HINT_WINDOW, Entry, WindowIndex, best_hint, says_it_wrote_before, signer
 from dedup.normalise import fold, normalise
 from dedup.scorer import Scorer
@@ -289,8 +290,19 @@ class InquiryMatcher:
         """Embed a batch's texts in one call before they are matched one by one."""
         self.vectors.warm([self._norm(m.channel, clean).text for m, clean in batch if m.direction == Direction.IN])
 
+    #: Whether each inbound decision records the message's language in its evidence (the batch driver, whose
+    #: output has no evidence column, turns it off).
+    record_language = True
+
     def assign(self, msg: IncomingMessage, clean_body: str, person_id: int | None,
                ctx: MatchContext) -> MatchDecision:
+        decision = self._assign(msg, clean_body, person_id, ctx)
+        if msg.direction == Direction.IN and self.record_language:
+            decision = dataclasses.replace(decision, evidence={**decision.evidence, "language": language(clean_body)})
+        return decision
+
+    def _assign(self, msg: IncomingMessage, clean_body: str, person_id: int | None,
+                ctx: MatchContext) -> MatchDecision:
         if msg.direction == Direction.OUT:
             return structural_decision(msg, ctx) or self._office_reply(msg, person_id, ctx)
         norm = self._norm(msg.channel, clean_body)

@@ -102,7 +102,12 @@ class Linker:
             holder = ctx.identities.get((i.kind.value, i.value))
             if holder is not None:
                 uf.union(node, holder)
-        if msg.direction == Direction.IN and (pid is None or not ctx.registered(pid)):
+        if msg.direction == Direction.IN and pid is not None and ctx.registered(pid):
+            # a registered sender may sign with another registered person's full name (a shared phone)
+            for p in ctx.name_index().find(normalise(clean, already_clean=True,
+                                                     email=msg.channel == Channel.EMAIL).text):
+                uf.union(node, p)
+        elif msg.direction == Direction.IN:
             # the matcher may look for the writer by an ID number or a full name in the text
             norm = normalise(clean, already_clean=True, email=msg.channel == Channel.EMAIL)
             for f in norm.fnrs:

@@ -350,6 +350,7 @@ class BatchMatcher(InquiryMatcher):
     """
 
     NORM_CACHE = 200_000
+    record_language = False  # the groups file carries no evidence
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from dedup.batch import MemoryContext, group_messages
+from dedup.categories import MessageFacts, facts, recall_by_kind
 from dedup.embed import Embedder
 from dedup.evaluate import Evaluation, evaluate, read_labels
 from dedup.features import FEATURES
 from dedup.matcher import InquiryMatcher, MatcherConfig
 from dedup.scorer import Scorer
-from inbox.domain import IncomingMessage
+from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.ingest import read_files
+from inbox.text import clean_text
 
 EXPORTS = ("sms.json", "mail.mbox", "dialog.json")
 
@@ -63,6 +65,20 @@ class LabelledSet:
 
     def labels(self) -> dict[str, dict[str, str]]:
         return read_labels(self.folder / "labels.csv")
+
+    def facts(self) -> dict[str, MessageFacts]:
+        """What makes each inbound message's pairs hard (:mod:`dedup.categories`)."""
+        ctx = MemoryContext()
+        ctx.load_contacts(self.folder / "contacts.csv")
+        out: dict[str, MessageFacts] = {}
+        for m in self.messages():
+            if m.direction != Direction.IN:
+                continue
+            pid = ctx.resolve(m)
+            known = m.channel == Channel.DIALOG or (pid is not None and ctx.registered(pid))
+            out[m.key] = facts(m.channel.value, m.sent_at, clean_text(m.body, email=m.channel == Channel.EMAIL),
+                               known)
+        return out
 
 
 def run_set(ls: LabelledSet, embedder: Embedder, scorer: Scorer, *, threshold: float,
@@ -114,4 +130,24 @@ def cross_validate(sets: Sequence[LabelledSet], X: list[list[float]], y: list[in
                 if fold_of.get(f"{si}:{person}", f) == f:
                     pred[key] = f"f{f}-{g}"
         results.append(evaluate(labels, pred))
+    return results
+
+
+def held_out(sets: Sequence[LabelledSet], embedder: Embedder, threshold: float) -> list[dict[str, Any]]:
+    """Fit on every set but one and score the one left out, for each set in turn: how the scorer carries over
+    to writing by another hand (the figure to trust; a set's own score is not a result).
+
+    Pairs are collected with the hand-set prior weights (:meth:`Scorer.prior`), never with weights that may
+    have seen the held-out set."""
+    results: list[dict[str, Any]] = []
+    for i, ls in enumerate(sets):
+        rest = [s for j, s in enumerate(sets) if j != i]
+        X, y, _ = collect_pairs(rest, embedder, Scorer.prior(), threshold)
+        if len(set(y)) < 2:
+            continue
+        scorer = Scorer.fit(X, y)
+        grouping = run_set(ls, embedder, scorer, threshold=threshold)
+        ev = evaluate(ls.labels(), grouping)
+        results.append({"held_out": str(ls.folder), "fitted_on": [str(s.folder) for s in rest], **ev.as_dict(),
+                        "recall_by_kind": recall_by_kind(ls.labels(), grouping, ls.facts())})
     return results

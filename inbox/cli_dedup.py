@@ -292,21 +292,25 @@ def eval_(labels: Path, groups: Path, as_json: bool, show: int, hints_path: Path
               help="Where to write the weights (default: the package's weights.json).")
 @click.option("--threshold", type=float, default=None, help="Attach threshold used while collecting pairs.")
 @click.option("--cv/--no-cv", default=True, help="Report grouped cross-validation by person.")
+@click.option("--held-out/--no-held-out", "held", default=True, show_default=True,
+              help="With two or more folders: fit on all but one, score the one left out, for each in turn "
+                   "(reported first: a set's own score is not a result).")
 @click.option("--model", default="default", show_default=True,
               help="The embedding model whose cosines the weights are fitted on ('default', 'fast', a name).")
 @click.option("--device", default=None, help="Torch device (cpu, cuda); default: automatic.")
 @click.option("--json", "as_json", is_flag=True)
-def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None, cv: bool, model: str,
+def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None, cv: bool, held: bool, model: str,
           device: str | None, as_json: bool) -> None:
     """Refit the pair scorer from labelled folders (exports + contacts.csv + labels.csv).
 
-    With no folder given, uses the dev set next to the repository (../shared/data/dedup-dev) and the
-    bundled demo set.
+    With no folder given, uses the two dev sets next to the repository (../shared/data/dedup-dev and
+    dedup-dev2), the repository's own labelled set (eval/data/dedup-fresh) and the bundled demo set.
+    Reports, first, each folder scored by weights fitted on the others; then grouped cross-validation.
     """
     from dedup.matcher import DEFAULT_THRESHOLD
     from dedup.models import ModelSpec
     from dedup.scorer import WEIGHTS_FILE, Scorer
-    from dedup.train import CachedEmbedder, LabelledSet, collect_pairs, cross_validate
+    from dedup.train import CachedEmbedder, LabelledSet, collect_pairs, cross_validate, held_out
 
     folders = list(sets) or _default_sets()
     if not folders:
@@ -315,7 +319,10 @@ def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None
     thr = DEFAULT_THRESHOLD if threshold is None else threshold
     spec = ModelSpec(model, device=device)
     embedder = CachedEmbedder(spec.embedder())
-    X, y, groups = collect_pairs(labelled, embedder, spec.scorer(), thr)
+    # The default model's pairs are collected with the hand-set prior, so a refit never depends on the weights
+    # it replaces; another model's with its own current weights (the prior's cosine scale is the default's).
+    seed = Scorer.prior() if spec.key == "default" else spec.scorer()
+    X, y, groups = collect_pairs(labelled, embedder, seed, thr)
     if len(set(y)) < 2:
         raise click.ClickException("the labelled pairs hold only one class: nothing to learn")
     scorer = Scorer.fit(X, y)
@@ -323,7 +330,10 @@ def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None
         raise click.ClickException("--out is required when fitting weights for a model other than the default")
     target = out_path or WEIGHTS_FILE
     scorer.save(target, trained_on=[str(f) for f in folders], pairs=len(y), positives=sum(y), model=spec.key)
-    result: dict[str, Any] = {"pairs": len(y), "positives": sum(y), "weights": str(target)}
+    result: dict[str, Any] = {}
+    if held and len(labelled) > 1:
+        result["held_out"] = held_out(labelled, embedder, thr)
+    result |= {"pairs": len(y), "positives": sum(y), "weights": str(target)}
     if cv:
         result["cross_validation"] = [e.as_dict() for e in cross_validate(labelled, X, y, groups, embedder, thr)]
     if as_json:
@@ -334,7 +344,9 @@ def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None
 
 def _default_sets() -> list[Path]:
     here = Path(__file__).resolve()
-    candidates = [here.parents[2] / "shared" / "data" / "dedup-dev", here.parent / "demo"]
+    shared = here.parents[2] / "shared" / "data"
+    candidates = [shared / "dedup-dev", shared / "dedup-dev2", here.parents[1] / "eval" / "data" / "dedup-fresh",
+                  here.parent / "demo"]
     return [c for c in candidates if (c / "labels.csv").exists()]
 
 
