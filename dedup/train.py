@@ -9,8 +9,9 @@ the fitted weights carry over to people the scorer has not seen.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ from dedup.batch import MemoryContext, group_messages
 from dedup.categories import MessageFacts, facts, recall_by_kind
 from dedup.embed import Embedder
 from dedup.evaluate import Evaluation, evaluate, read_labels
-from dedup.features import FEATURES
+from dedup.features import FEATURES, Signals, pair_features
 from dedup.matcher import InquiryMatcher, MatcherConfig
+from dedup.normalise import normalise
 from dedup.scorer import Scorer
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.ingest import read_files
@@ -151,3 +153,29 @@ def held_out(sets: Sequence[LabelledSet], embedder: Embedder, threshold: float) 
         results.append({"held_out": str(ls.folder), "fitted_on": [str(s.folder) for s in rest], **ev.as_dict(),
                         "recall_by_kind": recall_by_kind(ls.labels(), grouping, ls.facts())})
     return results
+
+
+def correction_pairs(corrections: Sequence[tuple[str, str, bool]],
+                     messages: Mapping[str, tuple[str, datetime, str]], embedder: Embedder
+                     ) -> tuple[list[list[float]], list[int]]:
+    """Features and labels of caseworkers' corrections (``Store.corrections``: split says two messages are
+    different inquiries, merge that they are one), with the stored messages (``Store.messages_by_key``).
+    The pair is seen as the matcher sees it: the later message against the earlier one."""
+    import numpy as np
+
+    X: list[list[float]] = []
+    y: list[int] = []
+    usable = [(a, b, same) for a, b, same in corrections if a in messages and b in messages and a != b]
+    norm = {k: normalise(messages[k][2], already_clean=True, email=messages[k][0] == "email").text
+            for k in {k for a, b, _ in usable for k in (a, b)}}
+    texts = sorted(set(norm.values()))
+    vecs = dict(zip(texts, embedder.embed(texts), strict=True)) if texts else {}
+    for a, b, same in usable:
+        (new, old) = (a, b) if messages[a][1] >= messages[b][1] else (b, a)
+        sig_new = Signals.of(norm[new], messages[new][0], messages[new][1])
+        sig_old = Signals.of(norm[old], messages[old][0], messages[old][1])
+        ev = pair_features(sig_new, sig_old, float(np.dot(vecs[norm[new]], vecs[norm[old]])),
+                           identity_via_text=False, answered_between=False)
+        X.append([float(ev.values[f]) for f in FEATURES])
+        y.append(int(same))
+    return X, y

@@ -298,9 +298,12 @@ def eval_(labels: Path, groups: Path, as_json: bool, show: int, hints_path: Path
 @click.option("--model", default="default", show_default=True,
               help="The embedding model whose cosines the weights are fitted on ('default', 'fast', a name).")
 @click.option("--device", default=None, help="Torch device (cpu, cuda); default: automatic.")
+@click.option("--corrections-db", "corrections_db", default=None, metavar="URL",
+              help="Also fit on the split and merge corrections caseworkers recorded in this database "
+                   "(any SQLAlchemy URL; undone corrections are left out).")
 @click.option("--json", "as_json", is_flag=True)
 def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None, cv: bool, held: bool, model: str,
-          device: str | None, as_json: bool) -> None:
+          device: str | None, corrections_db: str | None, as_json: bool) -> None:
     """Refit the pair scorer from labelled folders (exports + contacts.csv + labels.csv).
 
     With no folder given, uses the two dev sets next to the repository (../shared/data/dedup-dev and
@@ -310,7 +313,7 @@ def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None
     from dedup.matcher import DEFAULT_THRESHOLD
     from dedup.models import ModelSpec
     from dedup.scorer import WEIGHTS_FILE, Scorer
-    from dedup.train import CachedEmbedder, LabelledSet, collect_pairs, cross_validate, held_out
+    from dedup.train import CachedEmbedder, LabelledSet, collect_pairs, correction_pairs, cross_validate, held_out
 
     folders = list(sets) or _default_sets()
     if not folders:
@@ -323,17 +326,28 @@ def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None
     # it replaces; another model's with its own current weights (the prior's cosine scale is the default's).
     seed = Scorer.prior() if spec.key == "default" else spec.scorer()
     X, y, groups = collect_pairs(labelled, embedder, seed, thr)
+    corrected = 0
+    if corrections_db:
+        from inbox.storage.repository import Store
+
+        store = Store.open(corrections_db)
+        try:
+            fixes = store.corrections()
+            cx, cy = correction_pairs(fixes, store.messages_by_key({k for a, b, _ in fixes for k in (a, b)}), embedder)
+        finally:
+            store.close()
+        X, y, corrected = X + cx, y + cy, len(cy)
     if len(set(y)) < 2:
         raise click.ClickException("the labelled pairs hold only one class: nothing to learn")
     scorer = Scorer.fit(X, y)
     if out_path is None and spec.key != "default":
         raise click.ClickException("--out is required when fitting weights for a model other than the default")
     target = out_path or WEIGHTS_FILE
-    scorer.save(target, trained_on=[str(f) for f in folders], pairs=len(y), positives=sum(y), model=spec.key)
+    scorer.save(target, trained_on=[f.name for f in folders], pairs=len(y), positives=sum(y), model=spec.key)
     result: dict[str, Any] = {}
     if held and len(labelled) > 1:
         result["held_out"] = held_out(labelled, embedder, thr)
-    result |= {"pairs": len(y), "positives": sum(y), "weights": str(target)}
+    result |= {"pairs": len(y), "positives": sum(y), "from_corrections": corrected, "weights": str(target)}
     if cv:
         result["cross_validation"] = [e.as_dict() for e in cross_validate(labelled, X, y, groups, embedder, thr)]
     if as_json:

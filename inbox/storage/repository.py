@@ -928,6 +928,21 @@ class Store:
                     out.extend((keys[a], keys[int(b)], True) for a in d["messages"] for b in rest_ids)
         return out
 
+    def messages_by_key(self, keys: Iterable[str]) -> dict[str, tuple[str, datetime, str]]:
+        """(channel, sent time, the writer's own words) of the stored messages with these ``channel:id`` keys."""
+        wanted: dict[str, set[str]] = {}
+        for key in keys:
+            channel, _, provider_key = key.partition(":")
+            wanted.setdefault(channel, set()).add(provider_key)
+        out: dict[str, tuple[str, datetime, str]] = {}
+        with self.engine.connect() as conn:
+            for channel, ids in wanted.items():
+                for ch, pk, sent, clean in conn.execute(select(
+                        T_MSG.c.channel, T_MSG.c.provider_key, T_MSG.c.sent_at, T_MSG.c.clean_body).where(
+                        T_MSG.c.channel == channel, T_MSG.c.provider_key.in_(sorted(ids)))):
+                    out[f"{ch}:{pk}"] = (ch, sent if sent.tzinfo else sent.replace(tzinfo=UTC), clean)
+        return out
+
     # -- audit, quarantine, cursors ---------------------------------------------------------------------
     def audit(self, user: str, action: str, thread_id: int | None = None, *, person_id: int | None = None,
               **detail: Any) -> None:

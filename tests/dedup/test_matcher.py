@@ -263,3 +263,29 @@ def test_signed_names_are_read_from_the_store_once_then_only_what_is_new(
     assert asked[0] == 0 and asked[-1] > 0  # the window once, then only messages stored since
     assert asked.count(0) == 2  # the first window and the earlier days: a window of registered writers only
     # is not read again
+
+
+def test_corrections_become_training_pairs_with_the_matchers_features(seeded: tuple[Store, InquiryMatcher],
+                                                                      embedder: Any) -> None:
+    from dedup.features import FEATURES
+    from dedup.train import correction_pairs
+
+    store, matcher = seeded
+    store.ingest([mail("<a@x>", "hege.lunde@example.no", 0, "Jeg har ikke fått sykepenger for september."),
+                  sms("SM1", "+4791111111", 20, "Sendte e-post i går om sykepengene, har dere fått den?"),
+                  sms("SM2", "+4791111111", 30, "Et annet spørsmål: kan jeg ta kurs i sveising?")], matcher=matcher)
+    t = threads_of(store)
+    assert t["sms:SM1"] == t["email:<a@x>"] != t["sms:SM2"]
+    sms1 = next(m.id for m in store.thread(t["sms:SM1"]).messages if m.key == "sms:SM1")
+    store.split(sms1, "ola")  # "these are not the same"
+    store.merge(t["email:<a@x>"], t["sms:SM2"], "ola")  # "and these are"
+    fixes = store.corrections()
+    assert ("sms:SM1", "email:<a@x>", False) in fixes and ("sms:SM2", "email:<a@x>", True) in fixes
+    messages = store.messages_by_key({k for a, b, _ in fixes for k in (a, b)})
+    assert set(messages) == {"sms:SM1", "sms:SM2", "email:<a@x>"}
+    X, y = correction_pairs(fixes, messages, embedder)
+    assert len(X) == len(y) == len(fixes) and set(y) == {0, 1}
+    assert all(len(row) == len(FEATURES) for row in X)
+    first = dict(zip(FEATURES, X[fixes.index(("sms:SM1", "email:<a@x>", False))], strict=True))
+    assert first["refers_to_this_channel"] == 1.0  # seen from the later SMS, which names the e-mail
+    assert 0.5 < first["cosine"] <= 1.0
