@@ -492,10 +492,15 @@ def _build(data: bytes, f: _Fields, office_addresses: frozenset[str], received_a
         raise RecordError("Date header is out of range") from None
     arrived = received_at or (received_header_time(f.received) if f.received else None)
     flags: tuple[str, ...] = ()
-    if not plausible_date(sent, f.date, arrived, datetime.now(UTC)):
-        # Kept with the time it arrived instead (the Date header stays in the raw mail), and flagged.
+    now = datetime.now(UTC)
+    if not plausible_date(sent, f.date, arrived, now):
         flags = ("date",)
-        sent = arrived or datetime.now(UTC)
+        if not plausible_date(sent, f.date, None, now):
+            # Impossible on its own (in the future, before 1990, its year misread): kept with the time it arrived
+            # instead (the Date header stays in the raw mail). A Date merely long before the arrival time stays:
+            # the queue's order comes from the arrival time, and an mbox export's From_ lines often carry the
+            # time of the export, not of delivery, so the sender's time is the better one for grouping.
+            sent = arrived or now
     decoded = data.decode("utf-8", "replace")
     raw = safe_text(decoded)
     digest = mail_digest(decoded)

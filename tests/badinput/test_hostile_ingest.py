@@ -291,8 +291,10 @@ def test_the_newest_received_header_gives_the_arrival_and_an_implausible_date_is
     items = messages(read_files([tmp_path]))
     assert {m.provider_key: m.received_at for m in items} == dict.fromkeys(cases, arrived)
     flagged = {m.provider_key: (m.flags, m.sent_at) for m in items}
-    for mid in ("<y2000@x>", "<y9999@x>", "<y0001@x>"):
+    for mid in ("<y9999@x>", "<y0001@x>"):  # impossible on their own: the arrival time stands in
         assert flagged[mid] == (("date",), arrived), mid
+    # Long before it arrived: flagged, and kept as the sender wrote it (the queue orders by the arrival time)
+    assert flagged["<y2000@x>"] == (("date",), datetime(2000, 1, 1, 7, 0, tzinfo=UTC))
     assert flagged["<ok@x>"] == ((), arrived - timedelta(minutes=3))
     store = Store.open(db_url)
     try:
@@ -547,7 +549,7 @@ def test_imap_internaldate_gives_the_arrival_whatever_the_order_of_the_fetch_ite
     from inbox.parsers.email import parse_email_bytes
 
     m = parse_email_bytes(fetched[7][0], received_at=fetched[7][1])
-    assert m.received_at == arrived and m.flags == ("date",) and m.sent_at == arrived
+    assert m.received_at == arrived and m.flags == ("date",)  # queued by arrival, the year 2000 flagged
 
 
 def test_the_migration_keeps_the_order_of_messages_stored_before(db_url: str) -> None:
@@ -604,3 +606,16 @@ def test_a_quarantine_record_the_database_refuses_is_still_kept(db_url: str) -> 
         assert q.raw in ("a\x00b", "a\ufffdb")
     finally:
         store.close()
+
+
+def test_an_mbox_export_keeps_each_mails_own_date_when_its_from_lines_carry_the_export_time(tmp_path: Path) -> None:
+    """Exports written by Python's mailbox put the time of the export on every From_ line: a month later, the
+    mails' own dates must still order and group them (the arrival time only orders the queue)."""
+    export = datetime(2026, 12, 7, 14, 8, 6, tzinfo=UTC)
+    dates = [datetime(2026, 9, 8, 7, 58, tzinfo=UTC), datetime(2026, 9, 9, 12, 0, tzinfo=UTC)]
+    from_line = b"From MAILER-DAEMON Mon Dec  7 14:08:06 2026\n"
+    (tmp_path / "export.mbox").write_bytes(b"".join(
+        from_line + eml(f"<m{n}@x>", date=_rfc(d), sender=f"p{n}@example.com") + b"\n" for n, d in enumerate(dates)))
+    found = {m.provider_key: m for m in messages(read_files([tmp_path / "export.mbox"]))}
+    assert [found[f"<m{n}@x>"].sent_at for n in range(2)] == dates
+    assert {m.received_at for m in found.values()} == {export}
