@@ -22,7 +22,7 @@ import dataclasses
 import hashlib
 import re
 from collections import OrderedDict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -315,7 +315,9 @@ class InquiryMatcher:
                 # "Et annet spørsmål …" in a reply: a new inquiry, whatever thread it was written in.
                 excluded = found.thread_id
             elif person_id is None or not (self._answered(found.thread_id, person_id, msg, ctx)
-                                           or self._paused(found.thread_id, person_id, msg, ctx)):
+                                           or self._paused(found.thread_id, person_id, msg, ctx)
+                                           or (not (sig.closer or sig.followup)
+                                               and self._closed_by_writer(found.thread_id, person_id, msg, ctx))):
                 return found
             else:
                 # A reply after the office answered, or after a long pause: a follow-up or a new question in
@@ -339,15 +341,19 @@ class InquiryMatcher:
         for pid in persons:
             history.extend(ctx.recent_messages(pid, since, msg.sent_at))
         history.sort(key=lambda c: (c.sent_at, c.message_id))
-        open_threads = open_inquiries(history, msg.sent_at)
+        open_threads = open_inquiries(history, msg.sent_at, self._is_closer)
         inbound = [c for c in history if c.direction == Direction.IN and c.key != msg.key
                    and c.thread_state != "closed" and c.thread_id != excluded and c.thread_id in open_threads]
         if not inbound:
             return new
         if excluded is None and (sig.content_free or sig.closer or sig.length < CONTENT_POOR):
-            poor = self._content_poor(msg, sig, inbound, open_threads, identity, effective)
+            poor = self._content_poor(msg, sig, inbound, open_threads, identity, effective, new)
             if poor is not None:
                 return poor
+        # An inquiry its writer closed ("fikset, takk!", "det passer, jeg kommer") takes no new request.
+        inbound = [c for c in inbound if not open_threads[c.thread_id or 0].closed_by_writer]
+        if not inbound:
+            return new
         vec = self.vectors.get(norm.text)
         cand_norm = [self._norm(c.channel, c.clean_body) for c in inbound]
         self.vectors.warm([n.text for n in cand_norm])
@@ -421,9 +427,12 @@ class InquiryMatcher:
                     self._nn.add(Entry(key, tid, pid, ch, sent, n.text, n.fnrs, signer(body)), vec)
         return self._nn
 
+    def _is_closer(self, c: CandidateMessage) -> bool:
+        return self._signals(self._norm(c.channel, c.clean_body).text, c.channel.value, c.sent_at).closer
+
     def _content_poor(self, msg: IncomingMessage, sig: Signals, inbound: list[CandidateMessage],
-                      open_threads: Mapping[int, OpenInquiry], identity: str, effective: int | None
-                      ) -> MatchDecision | None:
+                      open_threads: Mapping[int, OpenInquiry], identity: str, effective: int | None,
+                      new: MatchDecision) -> MatchDecision | None:
         """Where a content-poor message ("hallo?", "noe nytt?", "pengene kom, takk") belongs: the open inquiry
         its few words point to (a topic or a channel it names), else — for a closer — the one the office
         answered last, else — for a follow-up — the one still waiting for an answer, else the latest on its
@@ -448,10 +457,14 @@ class InquiryMatcher:
                 sig.specifics & set().union(*(x.specifics for x in sigs[t])))
 
         closer = sig.closer and not sig.followup
+        # A matter its writer already closed takes a follow-up or a closer only when nothing else is open.
+        recent = {t: cs for t, cs in recent.items() if not open_threads[t].closed_by_writer} or recent
         scores = {t: pointed(t) for t in recent}
         top = max(scores.values())
         if top == 0 and sig.topics and not (sig.followup or closer):
-            return None  # a short message on a subject of its own: not a follow-up
+            # A short message on a subject none of the open inquiries has: a new request in few words ("glemte
+            # møtet, kan vi ta ny tid?"); its wording is too short for the scorer to tell it from a follow-up.
+            return dataclasses.replace(new, reason=new.reason + " (a short message on a subject of its own)")
         tied = [t for t, v in scores.items() if v == top]
         if top > 0 and len(tied) == 1:
             how = "names the subject or channel of this inquiry"
@@ -470,6 +483,13 @@ class InquiryMatcher:
         latest = recent[pick][-1]
         return MatchDecision(pick, 0.9, f"content-poor message: {how}",
                              {"joins": latest.key, "identity": identity, "content_poor": how}, effective)
+
+    def _closed_by_writer(self, thread_id: int | None, person_id: int, msg: IncomingMessage, ctx: MatchContext
+                          ) -> bool:
+        """Whether the person's last message in ``thread_id`` closed the matter ("nå gikk det, takk")."""
+        recent = [m for m in ctx.recent_messages(person_id, msg.sent_at - self.config.window, msg.sent_at)
+                  if m.thread_id == thread_id and m.direction == Direction.IN and m.key != msg.key]
+        return bool(recent) and self._is_closer(recent[-1])
 
     def _paused(self, thread_id: int | None, person_id: int, msg: IncomingMessage, ctx: MatchContext) -> bool:
         """Whether the person last wrote in ``thread_id`` longer than :data:`THREAD_FRESH` ago."""
@@ -627,11 +647,17 @@ class OpenInquiry:
 
     last_in: datetime
     answered_at: datetime | None
+    #: The writer's last message in it closes the matter ("pengene kom, takk"): it still takes a follow-up or a
+    #: closer, but no new request.
+    closed_by_writer: bool = False
 
 
-def open_inquiries(history: Sequence[CandidateMessage], now: datetime) -> dict[int, OpenInquiry]:
+def open_inquiries(history: Sequence[CandidateMessage], now: datetime,
+                   is_closer: Callable[[CandidateMessage], bool] | None = None) -> dict[int, OpenInquiry]:
     """The inquiries in ``history`` (a person's messages in time order) that are open at ``now``: not closed,
-    and either waiting for an answer or answered less than :data:`ANSWERED_OPEN` ago."""
+    and either waiting for an answer or answered less than :data:`ANSWERED_OPEN` ago. ``is_closer`` tells
+    whether a message closes its matter (:attr:`OpenInquiry.closed_by_writer`)."""
+    last_msg: dict[int, CandidateMessage] = {}
     last_in: dict[int, datetime] = {}
     last_out: dict[int, datetime] = {}
     closed: set[int] = set()
@@ -642,6 +668,7 @@ def open_inquiries(history: Sequence[CandidateMessage], now: datetime) -> dict[i
             closed.add(c.thread_id)
         if c.direction == Direction.IN:
             last_in[c.thread_id] = c.sent_at
+            last_msg[c.thread_id] = c
         else:
             last_out[c.thread_id] = c.sent_at
     out: dict[int, OpenInquiry] = {}
@@ -651,7 +678,7 @@ def open_inquiries(history: Sequence[CandidateMessage], now: datetime) -> dict[i
             answered = None
         if tid in closed or (answered is not None and now - answered > ANSWERED_OPEN):
             continue
-        out[tid] = OpenInquiry(t_in, answered)
+        out[tid] = OpenInquiry(t_in, answered, is_closer is not None and is_closer(last_msg[tid]))
     return out
 
 
