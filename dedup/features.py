@@ -239,12 +239,16 @@ _CLOSER = re.compile(
     r"(pengene|pengane|pengar|utbetalinga?|the money|money|it|den|det|han|ho|svaret|vedtaket) (kom|kome|har kome|"
     r"kommet|har kommet|came|arrived|has arrived)|(fikk|fekk|got|received) (pengene|pengane|svar|it|the money|vedtak)|"
     r"løst|loyst|ordnet|ordna|fikset|fiksa|fant ut|fann ut|glem det|gløym det|se bort fra|sjå bort frå|"
-    r"solved|sorted|never ?mind|forget it|ignore)\b|شكرا|ተመስገን|የቐንየለይ|лacag\w* (way )?timid|way timid", _F)
+    r"solved|sorted|never ?mind|forget it|ignore)\b|شكرا|ተመስገን|የቐንየለይ|lacag\w* (way )?timid|way timid", _F)
+
+
+#: A closer says little beyond closing the matter: longer messages that thank or say something arrived go on.
+CLOSER_MAX = 100
 
 
 def is_closer(text: str) -> bool:
-    """The writer closes the matter ("pengene kom, takk", "løst", "glem det"): no question of its own."""
-    return "?" not in text and (is_content_free(text) or _CLOSER.search(text) is not None)
+    """The writer closes the matter ("pengene kom, takk", "løst", "glem det"): short, no question of its own."""
+    return "?" not in text and len(text) < CLOSER_MAX and (is_content_free(text) or _CLOSER.search(text) is not None)
 
 
 def is_new_topic(text: str) -> bool:

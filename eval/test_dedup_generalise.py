@@ -1,0 +1,69 @@
+"""Grouping on writing the scorer was not fitted to: each labelled set scored by weights fitted on another hand's
+set (the figure to trust), and the shipped weights on every set. Prints the figures; fails below the floors
+measured when the open-inquiry matcher shipped (a regression guard, not the targets of issue 15)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dedup.categories import recall_by_kind
+from dedup.evaluate import Evaluation, evaluate
+from dedup.matcher import DEFAULT_THRESHOLD
+from dedup.scorer import Scorer
+from dedup.train import CachedEmbedder, LabelledSet, collect_pairs, run_set
+from eval.conftest import REPO, shared_path
+
+FRESH = REPO / "eval" / "data" / "dedup-fresh"
+
+
+def _set(relative: str) -> LabelledSet:
+    folder = shared_path(relative, kind="dir")
+    for name in ("contacts.csv", "labels.csv", "sms.json", "mail.mbox", "dialog.json"):
+        shared_path(f"{relative}/{name}")
+    return LabelledSet(folder)
+
+
+def _report(capsys: pytest.CaptureFixture[str], what: str, ls: LabelledSet, grouping: dict[str, str]
+            ) -> Evaluation:
+    ev = evaluate(ls.labels(), grouping)
+    kinds = recall_by_kind(ls.labels(), grouping, ls.facts())
+    with capsys.disabled():
+        print(f"\n{what}: P {ev.pair_precision:.3f} R {ev.pair_recall:.3f} F1 {ev.pair_f1:.3f} "
+              f"B3 F1 {ev.bcubed_f1:.3f}, persons merged {ev.cross_person_merges}; recall by kind "
+              + json.dumps({k: f"{v['found']}/{v['pairs']}" for k, v in kinds.items()}))
+    return ev
+
+
+@pytest.fixture(scope="module")
+def cached(embedder: Any) -> CachedEmbedder:
+    return CachedEmbedder(embedder)
+
+
+@pytest.mark.parametrize(("fit", "score", "precision", "f1"), [
+    ("data/dedup-dev", "data/dedup-dev2", 0.93, 0.83),
+    ("data/dedup-dev2", "data/dedup-dev", 0.88, 0.90),
+])
+def test_fitted_on_one_hand_scored_on_the_other(fit: str, score: str, precision: float, f1: float,
+                                                cached: CachedEmbedder, capsys: pytest.CaptureFixture[str]) -> None:
+    X, y, _ = collect_pairs([_set(fit)], cached, Scorer.prior(), DEFAULT_THRESHOLD)
+    held = _set(score)
+    ev = _report(capsys, f"fitted on {Path(fit).name}, scored on {Path(score).name}", held,
+                 run_set(held, cached, Scorer.fit(X, y), threshold=DEFAULT_THRESHOLD))
+    assert ev.pair_precision >= precision and ev.pair_f1 >= f1
+
+
+@pytest.mark.parametrize(("relative", "precision", "f1"), [
+    ("data/dedup-dev", 0.90, 0.90),
+    ("data/dedup-dev2", 0.95, 0.88),
+    ("fresh", 0.90, 0.80),
+])
+def test_shipped_weights(relative: str, precision: float, f1: float, cached: CachedEmbedder,
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    ls = LabelledSet(FRESH) if relative == "fresh" else _set(relative)
+    ev = _report(capsys, f"shipped weights on {ls.folder.name}", ls,
+                 run_set(ls, cached, Scorer.load(), threshold=DEFAULT_THRESHOLD))
+    assert ev.pair_precision >= precision and ev.pair_f1 >= f1
