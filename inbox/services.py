@@ -42,14 +42,19 @@ _SUGGEST_LOCK = threading.Lock()
 _SUGGEST_LOCAL = threading.local()
 
 
-def suggest_embedder(model: str = "default") -> Embedder:
-    """The embedder the channel suggestion compares sentences with: the matcher's model, loaded once per
-    process on first use, behind the on-disk vector cache (one cache connection per thread: the TUI
-    suggests from worker threads)."""
+def shared_embedder(model: str = "default") -> Embedder:
+    """This process's one copy of ``model`` (about 470 MB for the default), loaded on first use."""
     with _SUGGEST_LOCK:
         if model not in _SUGGEST_MODELS:
             _SUGGEST_MODELS[model] = build_embedder(model)
-        inner = _SUGGEST_MODELS[model]
+        return _SUGGEST_MODELS[model]
+
+
+def suggest_embedder(model: str = "default") -> Embedder:
+    """The embedder the channel suggestion compares sentences with: the matcher's model, loaded once per
+    process on first use (:func:`shared_embedder`), behind the on-disk vector cache (one cache connection
+    per thread: the TUI suggests from worker threads)."""
+    inner = shared_embedder(model)
     per_thread: dict[str, Embedder] = _SUGGEST_LOCAL.__dict__.setdefault("embedders", {})
     if model not in per_thread:
         from dedup.vector_cache import CachedEmbedder

@@ -87,9 +87,10 @@ def demo_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder() -> Any:
-    """The real default embedding model, loaded once per test session (offline)."""
-    from dedup.embed import SentenceTransformerEmbedder
+    """The real default embedding model, loaded once per test session (offline): the process's one copy,
+    which the channel suggestion uses too (``inbox.services.shared_embedder``), so it is never loaded twice."""
+    from inbox.services import shared_embedder
 
-    e = SentenceTransformerEmbedder("default")
+    e = shared_embedder("default")
     e.embed(["warm up"])
     return e

