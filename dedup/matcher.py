@@ -351,7 +351,7 @@ class InquiryMatcher:
             if poor is not None:
                 return poor
         # An inquiry its writer closed ("fikset, takk!", "det passer, jeg kommer") takes no new request.
-        inbound = [c for c in inbound if not open_threads[c.thread_id or 0].closed_by_writer]
+        inbound = bounded([c for c in inbound if not open_threads[c.thread_id or 0].closed_by_writer])
         if not inbound:
             return new
         vec = self.vectors.get(norm.text)
@@ -680,6 +680,25 @@ def open_inquiries(history: Sequence[CandidateMessage], now: datetime,
             continue
         out[tid] = OpenInquiry(t_in, answered, is_closer is not None and is_closer(last_msg[tid]))
     return out
+
+
+#: The most open inquiries of a person a new message is scored against (the latest), and the most of each
+#: inquiry's inbound messages (its latest): the work per message stays bounded however long inquiries stay open.
+MAX_OPEN_INQUIRIES = 12
+PER_INQUIRY = 4
+
+
+def bounded(inbound: Sequence[CandidateMessage]) -> list[CandidateMessage]:
+    """``inbound`` (in time order) cut to the latest :data:`PER_INQUIRY` messages of each of the latest
+    :data:`MAX_OPEN_INQUIRIES` inquiries, still in time order."""
+    by_thread: dict[int | None, list[CandidateMessage]] = {}
+    for c in inbound:
+        by_thread.setdefault(c.thread_id, []).append(c)
+    if len(by_thread) <= MAX_OPEN_INQUIRIES and all(len(cs) <= PER_INQUIRY for cs in by_thread.values()):
+        return list(inbound)
+    latest = sorted(by_thread, key=lambda t: by_thread[t][-1].sent_at)[-MAX_OPEN_INQUIRIES:]
+    keep = {id(c) for t in latest for c in by_thread[t][-PER_INQUIRY:]}
+    return [c for c in inbound if id(c) in keep]
 
 
 def _reason(v: dict[str, float], identity: str) -> str:

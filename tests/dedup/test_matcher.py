@@ -289,3 +289,30 @@ def test_corrections_become_training_pairs_with_the_matchers_features(seeded: tu
     first = dict(zip(FEATURES, X[fixes.index(("sms:SM1", "email:<a@x>", False))], strict=True))
     assert first["refers_to_this_channel"] == 1.0  # seen from the later SMS, which names the e-mail
     assert 0.5 < first["cosine"] <= 1.0
+
+
+def test_open_inquiries_and_the_bound_on_candidates() -> None:
+    from dedup.matcher import ANSWERED_OPEN, MAX_OPEN_INQUIRIES, PER_INQUIRY, bounded, open_inquiries
+    from inbox.matching import CandidateMessage
+
+    def cand(i: int, thread: int, hours: float, direction: Direction = Direction.IN, body: str = "hei") -> Any:
+        return CandidateMessage(i, thread, 1, f"sms:SM{i}", Channel.SMS, direction, T0 + timedelta(hours=hours),
+                                "", body, "open")
+
+    now = T0 + timedelta(days=40)
+    history = [cand(1, 1, 0), cand(2, 2, 1), cand(3, 2, 2, Direction.OUT),  # 2 answered 40 days ago: not open
+               cand(4, 3, 3), cand(5, 3, 24 * 39, Direction.OUT),  # 3 answered a day ago: open, answered
+               cand(6, 4, 24 * 39.5, body="pengene kom, takk")]  # 4: its writer closed it
+    found = open_inquiries(history, now, lambda c: c.clean_body.startswith("pengene"))
+    assert set(found) == {1, 3, 4}  # an unanswered inquiry stays open however old it is
+    assert found[1].answered_at is None and found[3].answered_at == T0 + timedelta(hours=24 * 39)
+    assert found[4].closed_by_writer and not found[1].closed_by_writer
+    assert now - T0 - timedelta(hours=2) > ANSWERED_OPEN
+
+    many = [cand(100 * t + k, t, t + k / 10) for t in range(MAX_OPEN_INQUIRIES + 3) for k in range(PER_INQUIRY + 2)]
+    kept = bounded(many)
+    assert len({c.thread_id for c in kept}) == MAX_OPEN_INQUIRIES
+    assert {c.thread_id for c in kept} == set(range(3, MAX_OPEN_INQUIRIES + 3))  # the latest inquiries
+    assert all(sum(c.thread_id == t for c in kept) == PER_INQUIRY for t in range(3, MAX_OPEN_INQUIRIES + 3))
+    assert kept == sorted(kept, key=lambda c: c.sent_at)
+    assert bounded(many[:3]) == many[:3]
