@@ -75,14 +75,18 @@ def test_same_request_on_two_channels_is_one_inquiry(seeded: tuple[Store, Inquir
     store.ingest([mail("<a@x>", "hege.lunde@example.no", 0,
                        "Hei. Jeg har vært sykmeldt siden august og har ennå ikke fått sykepenger. "
                        "Kan dere sjekke saken min?")], matcher=matcher)
-    store.ingest([sms("SM1", "+4791111111", 20, "hei, sendte e-post i går om sykepengene. har dere fått den?")],
-                 matcher=matcher)
+    store.ingest([sms("SM1", "+4791111111", 20, "hei, sendte e-post i går om sykepengene for september. "
+                                                    "har dere fått den? trenger svar")], matcher=matcher)
+    store.ingest([sms("SM2", "+4791111111", 30, "noe nytt om sykepengene?")], matcher=matcher)
     t = threads_of(store)
-    assert t["email:<a@x>"] == t["sms:SM1"]
+    assert t["email:<a@x>"] == t["sms:SM1"] == t["sms:SM2"]
     reasons = store.match_reasons(t["sms:SM1"])
     joined = [r for r in reasons.values() if r.get("evidence", {}).get("matched") == "email:<a@x>"]
     assert joined and joined[0]["score"] >= 0.7
     assert "other channel" in joined[0]["reason"]
+    # A content-poor follow-up is not scored on its few words: it joins the open inquiry they name, and says so.
+    short = [r for r in reasons.values() if r.get("evidence", {}).get("content_poor")]
+    assert len(short) == 1 and "names the subject or channel" in short[0]["reason"]
 
 
 def test_two_registered_persons_are_never_merged(seeded: tuple[Store, InquiryMatcher]) -> None:
