@@ -45,17 +45,28 @@ class Cluster:
     env: dict[str, str]
 
 
+#: Fixed ports are taken below the kernel's ephemeral range (32768 and up on Linux): a port the kernel handed out
+#: for a moment could be handed to one of Ray's own processes again before the node that was given it binds it.
+_FIXED_PORTS = range(15000, 22000)
+
+
 def _free_ports(n: int) -> list[int]:
-    socks = []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
+    """``n`` ports that are free now, outside the ephemeral range, in a random order of the range."""
+    import random
+
+    candidates = list(_FIXED_PORTS)
+    random.shuffle(candidates)
+    found: list[int] = []
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        found.append(port)
+        if len(found) == n:
+            return found
+    raise RuntimeError("no free ports for Ray's nodes")
 
 
 def _listening(port: int) -> bool:
