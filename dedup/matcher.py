@@ -315,9 +315,7 @@ class InquiryMatcher:
                 # "Et annet spørsmål …" in a reply: a new inquiry, whatever thread it was written in.
                 excluded = found.thread_id
             elif person_id is None or not (self._answered(found.thread_id, person_id, msg, ctx)
-                                           or self._paused(found.thread_id, person_id, msg, ctx)
-                                           or (not (sig.closer or sig.followup)
-                                               and self._closed_by_writer(found.thread_id, person_id, msg, ctx))):
+                                           or self._reopens(found.thread_id, person_id, msg, sig, ctx)):
                 return found
             else:
                 # A reply after the office answered, or after a long pause: a follow-up or a new question in
@@ -434,10 +432,10 @@ class InquiryMatcher:
                       open_threads: Mapping[int, OpenInquiry], identity: str, effective: int | None,
                       new: MatchDecision) -> MatchDecision | None:
         """Where a content-poor message ("hallo?", "noe nytt?", "pengene kom, takk") belongs: the open inquiry
-        its few words point to (a topic or a channel it names), else — for a closer — the one the office
-        answered last, else — for a follow-up — the one still waiting for an answer, else the latest on its
-        channel. None when it names a subject none of the open inquiries has: then it is compared as any
-        other message."""
+        its few words point to (a topic, a channel or a date it names), else — for a follow-up — the one still
+        waiting for an answer, else the latest, on its own channel first; an inquiry its writer closed only when
+        nothing else is open. A new inquiry when it names a subject none of the open inquiries has; None when
+        nothing points back and nothing was written lately: then it is compared as any other message."""
         by_thread: dict[int, list[CandidateMessage]] = {}
         for c in inbound:
             by_thread.setdefault(c.thread_id or 0, []).append(c)
@@ -445,9 +443,10 @@ class InquiryMatcher:
                   if msg.sent_at - cs[-1].sent_at <= self.config.content_free_window}
         if not recent:
             return None
+        # A matter its writer already closed takes a follow-up or a closer only when nothing else is open.
+        recent = {t: cs for t, cs in recent.items() if not open_threads[t].closed_by_writer} or recent
         sigs = {t: [self._signals(self._norm(c.channel, c.clean_body).text, c.channel.value, c.sent_at) for c in cs]
                 for t, cs in recent.items()}
-
         named = mentioned_channels(sig.text) - {msg.channel.value}
 
         def pointed(t: int) -> int:
@@ -457,8 +456,6 @@ class InquiryMatcher:
                 sig.specifics & set().union(*(x.specifics for x in sigs[t])))
 
         closer = sig.closer and not sig.followup
-        # A matter its writer already closed takes a follow-up or a closer only when nothing else is open.
-        recent = {t: cs for t, cs in recent.items() if not open_threads[t].closed_by_writer} or recent
         scores = {t: pointed(t) for t in recent}
         top = max(scores.values())
         if top == 0 and sig.topics and not (sig.followup or closer):
@@ -484,18 +481,18 @@ class InquiryMatcher:
         return MatchDecision(pick, 0.9, f"content-poor message: {how}",
                              {"joins": latest.key, "identity": identity, "content_poor": how}, effective)
 
-    def _closed_by_writer(self, thread_id: int | None, person_id: int, msg: IncomingMessage, ctx: MatchContext
-                          ) -> bool:
-        """Whether the person's last message in ``thread_id`` closed the matter ("nå gikk det, takk")."""
-        recent = [m for m in ctx.recent_messages(person_id, msg.sent_at - self.config.window, msg.sent_at)
-                  if m.thread_id == thread_id and m.direction == Direction.IN and m.key != msg.key]
-        return bool(recent) and self._is_closer(recent[-1])
-
-    def _paused(self, thread_id: int | None, person_id: int, msg: IncomingMessage, ctx: MatchContext) -> bool:
-        """Whether the person last wrote in ``thread_id`` longer than :data:`THREAD_FRESH` ago."""
-        recent = [m for m in ctx.recent_messages(person_id, msg.sent_at - self.config.window, msg.sent_at)
-                  if m.thread_id == thread_id and m.direction == Direction.IN and m.key != msg.key]
-        return bool(recent) and msg.sent_at - recent[-1].sent_at > THREAD_FRESH
+    def _reopens(self, thread_id: int | None, person_id: int, msg: IncomingMessage, sig: Signals,
+                 ctx: MatchContext) -> bool:
+        """Whether a message written in the person's existing channel thread comes after a pause longer than
+        :data:`THREAD_FRESH`, or — unless it is itself a follow-up or a closer — after the person's own closer
+        ("nå gikk det, takk"): then it may be a new question in an old thread."""
+        own = [m for m in ctx.recent_messages(person_id, msg.sent_at - self.config.window, msg.sent_at)
+               if m.thread_id == thread_id and m.direction == Direction.IN and m.key != msg.key]
+        if not own:
+            return False
+        last = own[-1]
+        return msg.sent_at - last.sent_at > THREAD_FRESH or (not (sig.closer or sig.followup)
+                                                             and self._is_closer(last))
 
     def _signals(self, text: str, channel: str, sent_at: datetime) -> Signals:
         """:meth:`Signals.of`, its text-derived part kept for the texts seen last: a message is read again
