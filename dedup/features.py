@@ -209,11 +209,8 @@ def referenced_channels(text: str) -> frozenset[str]:
     """Channels the writer says they used before ("sendte sms", "I emailed", "skrev i aktivitetsplanen")."""
     found: set[str] = set()
     for sentence in re.split(r"(?<=[.!?])\s+|\n", text):
-        if not _WROTE.search(sentence) and not _FOLLOWUP.search(sentence) and not _ALSO.search(sentence):
-            continue
-        for ch, rx in CHANNEL_WORDS.items():
-            if rx.search(sentence):
-                found.add(ch)
+        if _WROTE.search(sentence) or _FOLLOWUP.search(sentence) or _ALSO.search(sentence):
+            found |= mentioned_channels(sentence)
     return frozenset(found)
 
 
