@@ -315,6 +315,14 @@ def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None
     from dedup.scorer import WEIGHTS_FILE, Scorer
     from dedup.train import CachedEmbedder, LabelledSet, collect_pairs, correction_pairs, cross_validate, held_out
 
+    if corrections_db:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(corrections_db)
+        if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+            # Opening would create an empty inbox there and fit on no corrections without a word.
+            raise click.ClickException(f"--corrections-db: there is no database at {url.database or '(memory)'}; "
+                                       "give the URL of the inbox whose corrections to learn from")
     folders = list(sets) or _default_sets()
     if not folders:
         raise click.ClickException("no labelled folders given and none found")

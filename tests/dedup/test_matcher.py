@@ -320,3 +320,15 @@ def test_open_inquiries_and_the_bound_on_candidates() -> None:
     assert all(sum(c.thread_id == t for c in kept) == PER_INQUIRY for t in range(3, MAX_OPEN_INQUIRIES + 3))
     assert kept == sorted(kept, key=lambda c: c.sent_at)
     assert bounded(many[:3]) == many[:3]
+
+
+def test_train_refuses_a_corrections_database_that_is_not_there(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from inbox.cli import cli
+
+    missing = tmp_path / "no" / "inbox.db"
+    r = CliRunner().invoke(cli, ["dedup", "train", str(tmp_path), "--out", str(tmp_path / "w.json"),
+                                 "--corrections-db", f"sqlite:///{missing}"])
+    assert r.exit_code != 0
+    assert "no database at" in r.output and not missing.exists() and not (tmp_path / "w.json").exists()
