@@ -44,18 +44,31 @@ def normalise_email(raw: str) -> str | None:
     return raw.lower()
 
 
-def fnr_is_valid(fnr: str) -> bool:
-    """Mod-11 check of an 11-digit fødselsnummer or d-nummer (synthetic month+80 numbers included)."""
-    if len(fnr) != 11 or not fnr.isdigit():
+def fnr_is_valid(fnr: str, *, synthetic: bool | None = None) -> bool:
+    """Whether ``fnr`` is a Norwegian national ID number: 11 ASCII digits, both mod-11 check digits right
+    (a number whose check digit would be 10 is never issued), and a birth date that can be one.
+
+    The date is read the way the registers write it: a d-nummer adds 40 to the day, an h-nummer (and the
+    test numbers Nav's own test environments hand out) adds 40 to the month, and Skatteetaten's synthetic
+    numbers add 80 to the month. ``synthetic=True`` demands the month + 80 convention, ``False`` forbids it,
+    ``None`` (the default) accepts both.
+    """
+    if len(fnr) != 11 or not fnr.isascii() or not fnr.isdigit():
         return False
-    d = [int(c) for c in fnr]
-    k1 = 11 - sum(w * x for w, x in zip(_W1, d[:9], strict=True)) % 11
-    k1 = 0 if k1 == 11 else k1
+    d = [ord(c) - 48 for c in fnr]
+    k1 = (11 - sum(w * x for w, x in zip(_W1, d[:9], strict=True)) % 11) % 11
     if k1 == 10 or k1 != d[9]:
         return False
-    k2 = 11 - sum(w * x for w, x in zip(_W2, d[:10], strict=True)) % 11
-    k2 = 0 if k2 == 11 else k2
-    return k2 != 10 and k2 == d[10]
+    k2 = (11 - sum(w * x for w, x in zip(_W2, d[:10], strict=True)) % 11) % 11
+    if k2 == 10 or k2 != d[10]:
+        return False
+    day, month = d[0] * 10 + d[1], d[2] * 10 + d[3]
+    day -= 40 if day > 40 else 0  # d-nummer
+    is_synthetic = month > 80
+    month -= 80 if is_synthetic else 40 if month > 40 else 0
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return False
+    return synthetic is None or synthetic == is_synthetic
 
 
 def find_fnrs(text: str) -> list[str]:

@@ -62,6 +62,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
+from inbox.identity import fnr_is_valid  # the one check; re-exported for the generator's users
+
 __all__ = [
     "OFFICE_EMAIL",
     "OFFICE_NAME",
@@ -105,23 +107,6 @@ def _check_digits(nine: str) -> str | None:
     if k2 == 10:
         return None
     return f"{nine}{k1}{k2}"
-
-
-def fnr_is_valid(fnr: str, *, synthetic: bool | None = None) -> bool:
-    """Whether ``fnr`` is 11 digits with both mod-11 check digits right.
-
-    ``synthetic=True`` also demands the synthetic convention (month + 80), ``False`` forbids it, ``None``
-    (the default) accepts both.
-    """
-    if len(fnr) != 11 or not fnr.isascii() or not fnr.isdigit():
-        return False
-    if _check_digits(fnr[:9]) != fnr:
-        return False
-    month = int(fnr[2:4])
-    is_synth = 81 <= month <= 92
-    if synthetic is None:
-        return is_synth or 1 <= month <= 12
-    return is_synth if synthetic else 1 <= month <= 12
 
 
 def make_fnr(born: date, individual: int, *, synthetic: bool = True) -> str | None:

@@ -140,6 +140,22 @@ def test_identity_helpers() -> None:
     assert mask_fnrs("mitt fnr er 14839109602") == "mitt fnr er <fnr>"
 
 
+def test_fnr_rule_checks_digits_and_date() -> None:
+    # Both check digits right, the date one a register writes: plain, d-nummer (day + 40), h-nummer (month + 40),
+    # synthetic (month + 80), and a synthetic d-nummer.
+    for fnr in ("12048811181", "52048811175", "12448811164", "12848811147", "52848811130"):
+        assert fnr_is_valid(fnr), fnr
+    assert fnr_is_valid("52048811175", synthetic=False)
+    assert not fnr_is_valid("52048811175", synthetic=True)
+    assert fnr_is_valid("52848811130", synthetic=True)
+    # Check digits right, but no such date: month 00, day 32, day 00, month 54.
+    for no_date in ("12008811111", "32128811191", "00048811132", "12548811102"):
+        assert not fnr_is_valid(no_date), no_date
+    assert not fnr_is_valid("12048811182")  # second check digit wrong
+    assert not fnr_is_valid("１２０４８８１１１８１")  # full-width digits are digits to str.isdigit, not to us
+    assert find_fnrs("d-nummer 520488 11175, konto 1200.88.11111") == ["52048811175"]
+
+
 def test_timestamps_are_timezone_aware(demo_dir: Path) -> None:
     for f in ("sms.json", "mail.mbox", "dialog.json"):
         for m in read_any(demo_dir / f):
