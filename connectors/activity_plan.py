@@ -45,7 +45,7 @@ from connectors.base import Connector, OutgoingReply, PullResult, SendResult, pa
 from inbox.domain import Channel, Identity, IdentityKind, IncomingMessage, Quarantined, content_hash
 from inbox.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
 from inbox.identity import fnr_is_valid
-from inbox.parsers.common import RecordError, dump_raw
+from inbox.parsers.common import RecordError, dump_raw, iso_time
 from inbox.parsers.dialog import parse_henvendelse
 
 log = logging.getLogger(__name__)
@@ -103,16 +103,6 @@ def person_key(fnr: str) -> str:
     return "p" + hashlib.sha256(f"veilarbdialog:{fnr}".encode()).hexdigest()[:20]
 
 
-def _from_iso(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 @dataclass(slots=True)
 class _PersonState:
     sist: int | None = None
@@ -125,7 +115,7 @@ class _PersonState:
         if not isinstance(data, dict):
             return cls()
         sist = data.get("sist")
-        return cls(sist=sist if isinstance(sist, int) else None, hi=_from_iso(data.get("hi")),
+        return cls(sist=sist if isinstance(sist, int) else None, hi=iso_time(data.get("hi")),
                    ids=set(data.get("ids") or ()), bad=list(data.get("bad") or ()))
 
     def dump(self) -> dict[str, Any]:

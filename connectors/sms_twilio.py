@@ -52,7 +52,7 @@ from inbox.errors import (
     RateLimited,
     TransientError,
 )
-from inbox.parsers.common import RecordError, dump_raw
+from inbox.parsers.common import RecordError, dump_raw, iso_time
 from inbox.parsers.twilio import parse_twilio_message
 
 log = logging.getLogger(__name__)
@@ -168,13 +168,6 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.astimezone(UTC).isoformat() if dt else None
 
 
-def _from_iso(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    dt = datetime.fromisoformat(value)
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 @dataclass(slots=True)
 class _Cursor:
     after: datetime | None = None
@@ -191,8 +184,8 @@ class _Cursor:
         try:
             data = json.loads(text)
             sweep = data.get("sweep") or {}
-            return cls(after=_from_iso(data.get("after")), seen=set(data.get("seen") or ()),
-                       next_uri=sweep.get("next"), top=_from_iso(sweep.get("top")),
+            return cls(after=iso_time(data.get("after"), strict=True), seen=set(data.get("seen") or ()),
+                       next_uri=sweep.get("next"), top=iso_time(sweep.get("top"), strict=True),
                        top_seen=set(sweep.get("top_seen") or ()), bad=list(data.get("bad") or ()))
         except (ValueError, TypeError, AttributeError) as exc:
             raise PermanentError("the saved Twilio cursor is unreadable") from exc

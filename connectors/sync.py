@@ -70,6 +70,7 @@ from connectors.webhooks import BatchingSink, DeliveryStatus, create_webhook_app
 from inbox.domain import IncomingMessage, Quarantined
 from inbox.errors import AuthError, ConfigError, InboxError, PermanentError, RateLimited, TransientError
 from inbox.matching import Matcher
+from inbox.parsers.common import iso_time
 from inbox.storage.repository import Store
 from inbox.storage.writer import IngestSummary
 
@@ -151,16 +152,6 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
-def _from_iso(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 @dataclass
 class ConnectorHealth:
     """How one connector is doing. ``status``: starting, ok, retrying (transient trouble), failing (needs a
@@ -202,12 +193,12 @@ class ConnectorHealth:
         cursor = data.get("cursor")
         return cls(
             name=str(data.get("name") or ""), channel=str(data.get("channel") or ""),
-            status=str(data.get("status") or "unknown"), last_success=_from_iso(data.get("last_success")),
-            last_error=str(data.get("last_error") or ""), last_error_at=_from_iso(data.get("last_error_at")),
-            errors_in_a_row=num("errors_in_a_row"), retry_at=_from_iso(data.get("retry_at")),
+            status=str(data.get("status") or "unknown"), last_success=iso_time(data.get("last_success")),
+            last_error=str(data.get("last_error") or ""), last_error_at=iso_time(data.get("last_error_at")),
+            errors_in_a_row=num("errors_in_a_row"), retry_at=iso_time(data.get("retry_at")),
             cursor=cursor if isinstance(cursor, str) else None, pulls=num("pulls"), new=num("new"),
             duplicates=num("duplicates"), quarantined=num("quarantined"), mode=str(data.get("mode") or ""),
-            pid=num("pid"), updated_at=_from_iso(data.get("updated_at")),
+            pid=num("pid"), updated_at=iso_time(data.get("updated_at")),
         )
 
 

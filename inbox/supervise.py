@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from inbox.parsers.common import iso_time
 from inbox.storage.repository import QueueStats, Store
 from inbox.workdays import DEFAULT_TARGET_HOURS, working_target_seconds
 
@@ -56,16 +57,6 @@ class Figures:
                 "connectors": [c.as_dict() for c in self.connectors]}
 
 
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 def connector_health(store: Store, now: datetime) -> list[ConnectorStatus]:
     """The sync daemon's health records (cursor ``sync-health/<name>``); unreadable ones are skipped."""
     out: list[ConnectorStatus] = []
@@ -76,7 +67,7 @@ def connector_health(store: Store, now: datetime) -> list[ConnectorStatus]:
             continue
         if not isinstance(data, dict):
             continue
-        last = _when(data.get("last_success"))
+        last = iso_time(data.get("last_success"))
         errors = data.get("errors_in_a_row")
         error = str(data.get("last_error") or "").split(":", 1)[0]  # the kind, never a foreign text
         out.append(ConnectorStatus(

@@ -113,6 +113,24 @@ def parse_iso(value: str, field: str) -> datetime:
     return storable_time(dt, field)
 
 
+def iso_time(value: object, *, strict: bool = False) -> datetime | None:
+    """A time the product wrote itself (a cursor, a health record) read back: ISO 8601 text, a time with no
+    offset taken as UTC. None when ``value`` is missing, empty or not text; text that is no ISO 8601 time gives
+    None as well, or ``ValueError`` when ``strict`` (a cursor that must not silently start over).
+
+    The readers of export records use :func:`parse_iso`, which demands an offset and names the field.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        if strict:
+            raise
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
 def dump_raw(obj: Any) -> str:
     """The verbatim record as JSON text, for keeping next to the parsed message."""
     try:

@@ -11,6 +11,7 @@ import pytest
 from inbox.domain import Channel, Direction, IncomingMessage, Quarantined
 from inbox.identity import find_fnrs, fnr_is_valid, mask_fnrs, normalise_email, normalise_phone
 from inbox.parsers import Format, detect_format, read_any
+from inbox.parsers.common import iso_time
 from inbox.text import clean_text, html_to_text
 
 
@@ -188,3 +189,12 @@ def test_parallel_read_equals_sequential_read(tmp_path: Path, monkeypatch: pytes
     assert sum(isinstance(i, Quarantined) for i in one) == 1
     assert [q.position for q in one if isinstance(q, Quarantined)] == [
         q.position for q in read_any(mbox) if isinstance(q, Quarantined)]
+
+
+def test_iso_time_reads_back_what_the_product_wrote() -> None:
+    assert iso_time("2026-11-02T09:00:00+01:00") == datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    assert iso_time("2026-11-02T09:00:00") == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # no offset: UTC
+    assert iso_time(None) is None and iso_time("") is None and iso_time(12) is None
+    assert iso_time("yesterday") is None
+    with pytest.raises(ValueError, match="yesterday"):
+        iso_time("yesterday", strict=True)
