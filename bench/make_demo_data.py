@@ -1,6 +1,6 @@
-"""Write the bundled demo exports in ``inbox/demo/`` (run from the repository root).
+"""Write the bundled demo exports in ``flerkanal/demo/`` (run from the repository root).
 
-    python bench/make_demo_data.py [--out inbox/demo]
+    python bench/make_demo_data.py [--out flerkanal/demo]
 
 Twenty-four made-up people write to one Nav office over the three weeks before 26 November 2026, by SMS
 (Twilio), email (mbox) and the activity plan's dialogue. The texts are written by hand below; everything

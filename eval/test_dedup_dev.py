@@ -17,7 +17,7 @@ from dedup.evaluate import evaluate, read_labels
 from dedup.matcher import InquiryMatcher, MatcherConfig
 from dedup.models import FAST_MODEL, ModelSpec, weights_file
 from dedup.train import LabelledSet
-from inbox.cli import cli
+from flerkanal.cli import cli
 
 
 def _score(folder: Path, matcher: InquiryMatcher) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from connectors.activity_plan import DIALOGER_QUERY
-from inbox.demo import DEMO_DIR
+from flerkanal.demo import DEMO_DIR
 from tests.connectors.dialog_server import SCHEMA_PATH, FakeDialog, Schema, selection, unknown_fields
 
 

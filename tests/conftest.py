@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from inbox.demo import DEMO_DIR
+from flerkanal.demo import DEMO_DIR
 from inbox.storage.repository import Store
 from tests.pg_private import PrivatePostgres, private_postgres
 
@@ -79,7 +79,7 @@ def store(db_url: str) -> Iterator[Store]:
 
 @pytest.fixture
 def demo_dir() -> Path:
-    """The bundled demo set (inbox/demo): contact register, labels and the three exports.
+    """The bundled demo set (flerkanal/demo): contact register, labels and the three exports.
 
     Tests read only what ships with the repository; scoring on the shared dev sets is `make eval` (eval/)."""
     return DEMO_DIR
@@ -88,8 +88,8 @@ def demo_dir() -> Path:
 @pytest.fixture(scope="session")
 def embedder() -> Any:
     """The real default embedding model, loaded once per test session (offline): the process's one copy,
-    which the channel suggestion uses too (``inbox.services.shared_embedder``), so it is never loaded twice."""
-    from inbox.services import shared_embedder
+    which the channel suggestion uses too (``flerkanal.wiring.shared_embedder``), so it is never loaded twice."""
+    from flerkanal.wiring import shared_embedder
 
     e = shared_embedder("default")
     e.embed(["warm up"])

@@ -8,15 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from connectors.base import Connector
 from inbox.matching import Matcher
 from inbox.storage.repository import Store
 
 if TYPE_CHECKING:
+    from inbox.domain import IncomingMessage, Quarantined
     from inbox.recommend import Suggestion
-    from tui.demo_feed import DemoFeed
 
 Clock = Callable[[], datetime]
 Recommender = Callable[[Store, int, str], "Suggestion"]
@@ -27,11 +27,28 @@ def utc_now() -> datetime:
 
 
 def default_recommender(store: Store, thread_id: int, user: str) -> Suggestion:
-    """The pure reply-channel recommender over a stored thread (:func:`inbox.services.suggest_for_thread`)."""
-    from inbox.services import suggest_for_thread
+    """The reply-channel recommender over a stored thread with the shipped policy's phrase lists only
+    (:func:`inbox.suggest.suggest_for_thread`). The application hands the app the configured one, with
+    semantic detection (:func:`flerkanal.wiring.suggest_for_thread`)."""
+    from inbox.suggest import suggest_for_thread
 
-    result: Suggestion = suggest_for_thread(store, thread_id, user)
-    return result
+    return suggest_for_thread(store, thread_id, user)
+
+
+class Feed(Protocol):
+    """A trickle of new messages delivered while the app runs (the demo's: :class:`flerkanal.demo.feed.DemoFeed`)."""
+
+    def next_delay(self) -> float:
+        """Seconds until the next delivery."""
+        ...
+
+    def deliver(self) -> int:
+        """Hand the next few messages to the connectors; how many."""
+        ...
+
+    async def collect(self) -> list[IncomingMessage | Quarantined]:
+        """What the connectors hold since the last collection."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,7 @@ class Services:
     """Timezone for times on screen; None: the machine's local timezone."""
     refresh_seconds: float | None = 5.0
     """Seconds between queue refreshes (booked after the previous one finished); None: no refresh."""
-    feed: DemoFeed | None = None
+    feed: Feed | None = None
     """The demo's trickle of new messages; None outside the demo."""
     unit: str | None = None
     """The office unit a caseworker is limited to (None: every unit)."""

@@ -45,7 +45,7 @@ def private_sqlite_file(path: Path) -> None:
     readable by other local users. A file or directory elsewhere that exists keeps the mode its owner chose
     (a group-shared database, say).
     """
-    from inbox.config import data_dir
+    from inbox.paths import data_dir
 
     path = path.expanduser()
     parent = path.parent

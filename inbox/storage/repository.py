@@ -51,7 +51,7 @@ T_SNAPSHOT = SnapshotRow.__table__  # type: ignore[attr-defined]
 T_CURSOR = CursorRow.__table__  # type: ignore[attr-defined]
 
 OPEN_STATES = ("open", "claimed")
-#: A user is bound to the OS account of the same name (see inbox.config.os_user).
+#: A user is bound to the OS account of the same name (see flerkanal.settings.os_user).
 _USER_NAME = re.compile(r"[\w.@$][\w.@$-]*")
 
 

@@ -397,7 +397,7 @@ def test_a_refused_file_is_refused_for_what_it_is(tmp_path: Path, content: bytes
 def _cli(args: list[str], db: str) -> Any:
     from click.testing import CliRunner
 
-    from inbox.cli import cli
+    from flerkanal.cli import cli
 
     return CliRunner().invoke(cli, ["--db", db, "--user", "ola", "--matcher", "structural", *args],
                               catch_exceptions=False)
@@ -444,7 +444,7 @@ def test_dedup_of_a_file_that_is_no_export_writes_nothing_and_fails_with_a_hint(
     """``inbox dedup notes.txt --out g.csv`` wrote an empty groups file and exited 0."""
     from click.testing import CliRunner
 
-    from inbox.cli import cli
+    from flerkanal.cli import cli
 
     (tmp_path / "notes.txt").write_text("Husk å ringe Kari i morgen.\n", encoding="utf-8")
     (tmp_path / "contacts.csv").write_text(CONTACTS + "01010012356,,Kari,,\n", encoding="utf-8")

@@ -231,7 +231,7 @@ class FakeDialog:
 
     # -- test data ----------------------------------------------------------------------------------
     def load(self, path: Path) -> None:
-        """Load a dump shaped like inbox/demo/dialog.json: [{fnr, aktorId, dialoger: [DialogDTO]}]."""
+        """Load a dump shaped like flerkanal/demo/dialog.json: [{fnr, aktorId, dialoger: [DialogDTO]}]."""
         for block in json.loads(path.read_text(encoding="utf-8")):
             self.add_person(block["fnr"], block.get("aktorId") or "", block["dialoger"])
 

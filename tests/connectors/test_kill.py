@@ -50,12 +50,12 @@ from tests.connectors.twilio_server import (
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 PER_DIALOG_PERSON = 50
 
-# Runs `inbox` (registering sync/connectors first should inbox/cli.py not do so yet).
+# Runs `inbox` (registering sync/connectors first should flerkanal/cli/ not do so yet).
 LAUNCH = (
     "import sys\n"
-    "from inbox.cli import cli, main\n"
+    "from flerkanal.cli import cli, main\n"
     "if 'sync' not in cli.commands:\n"
-    "    from inbox.cli_sync import connectors, sync\n"
+    "    from flerkanal.cli.sync import connectors, sync\n"
     "    cli.add_command(sync)\n"
     "    cli.add_command(connectors)\n"
     "main(sys.argv[1:])\n"

@@ -1,4 +1,4 @@
-"""The sync daemon (connectors.sync), its configuration (connectors.config) and the CLI (inbox.cli_sync)."""
+"""The sync daemon (connectors.sync), its configuration (connectors.config) and the CLI (flerkanal.cli.sync)."""
 
 from __future__ import annotations
 
@@ -405,9 +405,9 @@ def test_the_config_file_is_found_by_option_env_or_default(tmp_path: Path, monke
 
 # -- the CLI ----------------------------------------------------------------------------------------
 def inbox_cli() -> click.Group:
-    """The real `inbox` group, with sync/connectors registered if inbox/cli.py does not (yet) do it."""
-    from inbox.cli import cli
-    from inbox.cli_sync import connectors, sync
+    """The real `inbox` group, with sync/connectors registered if flerkanal/cli/ does not (yet) do it."""
+    from flerkanal.cli import cli
+    from flerkanal.cli.sync import connectors, sync
 
     for command in (sync, connectors):
         if command.name not in cli.commands:
@@ -416,9 +416,9 @@ def inbox_cli() -> click.Group:
 
 
 def test_inbox_cli_registers_sync_and_connectors() -> None:
-    from inbox.cli import cli
+    from flerkanal.cli import cli
 
-    assert {"sync", "connectors"} <= set(cli.commands), "add the two registration lines to inbox/cli.py"
+    assert {"sync", "connectors"} <= set(cli.commands), "add the two registration lines to flerkanal/cli/"
 
 
 def test_cli_sync_once_and_connectors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

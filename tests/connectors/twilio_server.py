@@ -3,7 +3,7 @@
 ``FakeTwilio`` speaks the parts of Twilio's 2010-04-01 API the connector uses, in Twilio's JSON:
 the Messages list (newest first, ``To``/``From``/``DateSent>``/``DateSent<`` filters, ``PageSize``,
 pages linked by ``next_page_uri`` with a ``PageToken`` so later pages stay put while new messages
-arrive) with the page keys of a real answer (see inbox/demo/sms.json), and
+arrive) with the page keys of a real answer (see flerkanal/demo/sms.json), and
 Messages create (form POST → 201 with a Message resource). HTTP Basic auth with the account SID
 and auth token is required; errors use Twilio's error JSON. ``fail_next`` queues canned answers.
 

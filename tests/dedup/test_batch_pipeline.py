@@ -24,7 +24,7 @@ from dedup.pipeline import RunOptions, run_dedup
 from dedup.report import SummaryBuilder, render_html
 from dedup.train import LabelledSet
 from dedup.vector_cache import CachedEmbedder, VectorStore, vector_dir
-from inbox.cli import cli
+from flerkanal.cli import cli
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.matching import CandidateMessage
 from inbox.synth import generate

@@ -12,7 +12,7 @@ from dedup.batch import MemoryContext, group_messages, write_groups
 from dedup.evaluate import evaluate, read_labels
 from dedup.matcher import InquiryMatcher
 from dedup.train import LabelledSet
-from inbox.demo import demo_contacts
+from flerkanal.demo import demo_contacts
 
 
 def _group(folder: Path, embedder: Any) -> Any:

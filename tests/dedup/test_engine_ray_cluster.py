@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from inbox.demo import demo_contacts, demo_files
+from flerkanal.demo import demo_contacts, demo_files
 
 pytestmark = pytest.mark.slow
 
@@ -206,7 +206,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 def _dedup(env: dict[str, str], out: Path, *args: str) -> subprocess.CompletedProcess[str]:
     files = [str(f) for f in demo_files()]
     return subprocess.run(
-        [sys.executable, "-m", "inbox.cli", "dedup", *files, "--contacts", str(demo_contacts()), "--out", str(out),
+        [sys.executable, "-m", "flerkanal.cli", "dedup", *files, "--contacts", str(demo_contacts()), "--out", str(out),
          "--model", "hashing", "--no-cache", "--json", "--no-progress", "-j", "2", *args],
         env=env, capture_output=True, text=True, timeout=600)
 

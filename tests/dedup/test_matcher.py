@@ -325,7 +325,7 @@ def test_open_inquiries_and_the_bound_on_candidates() -> None:
 def test_train_refuses_a_corrections_database_that_is_not_there(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from inbox.cli import cli
+    from flerkanal.cli import cli
 
     missing = tmp_path / "no" / "inbox.db"
     r = CliRunner().invoke(cli, ["dedup", "train", str(tmp_path), "--out", str(tmp_path / "w.json"),

@@ -14,7 +14,7 @@ from dedup.features import Signals
 from dedup.matcher import InquiryMatcher
 from dedup.neighbours import HINT_WINDOW, Entry, WindowIndex, best_hint, signer
 from dedup.scorer import Scorer
-from inbox.cli import cli
+from flerkanal.cli import cli
 from inbox.storage.repository import Store, read_contacts_csv
 from tests.dedup.test_matcher import CONTACTS, mail, record_window_reads, sms, threads_of
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from inbox.cli import cli
+from flerkanal.cli import cli
 from inbox.identity import find_fnrs
 from inbox.storage.repository import Store
 from tests.osuser import os_account
@@ -103,7 +103,7 @@ def test_logs_never_hold_message_text_or_id_numbers(tmp_path: Path, demo_dir: Pa
     logs = ""
     for args in (["init"], ["contacts", "import", str(demo_dir / "contacts.csv")], ["ingest", *files],
                  ["queue"], ["show", "3"], ["stats"], ["claim", "--next"], ["quarantine"]):
-        res = subprocess.run([sys.executable, "-m", "inbox.cli", "-vv", "--db", db, *args], capture_output=True,
+        res = subprocess.run([sys.executable, "-m", "flerkanal.cli", "-vv", "--db", db, *args], capture_output=True,
                              text=True, check=False, env={"INBOX_MATCHER": "embedding", "HF_HUB_OFFLINE": "1",
                                                           "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
         assert res.returncode == 0, res.stderr[-2000:]

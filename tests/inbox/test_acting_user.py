@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from flerkanal.cli import cli
+from flerkanal.settings import default_database_url, os_user
 from inbox.access import Role
-from inbox.cli import cli
-from inbox.config import default_database_url, os_user
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.storage.repository import Store
 from tests.osuser import os_account

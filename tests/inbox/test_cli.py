@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from inbox.cli import cli
+from flerkanal.cli import cli
 
 
 def run(args: list[str], db: str) -> click.testing.Result:
@@ -111,7 +111,7 @@ def test_help_and_queue_start_without_heavy_imports(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from inbox.cli import cli\n"
+        "from flerkanal.cli import cli\n"
         "CliRunner().invoke(cli, ['--help'])\n"
         f"CliRunner().invoke(cli, ['--db', 'sqlite:///{tmp_path / 'x.db'}', 'init'])\n"
         f"CliRunner().invoke(cli, ['--db', 'sqlite:///{tmp_path / 'x.db'}', 'queue'])\n"
@@ -123,7 +123,7 @@ def test_help_and_queue_start_without_heavy_imports(tmp_path: Path) -> None:
 
 
 def test_bench_dedup_is_reachable_from_the_cli() -> None:
-    r = subprocess.run([sys.executable, "-c", "from inbox.cli import main; main()", "bench", "dedup", "--help"],
+    r = subprocess.run([sys.executable, "-c", "from flerkanal.cli import main; main()", "bench", "dedup", "--help"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "inbox bench dedup" in r.stdout and "--sizes" in r.stdout and "--models" in r.stdout

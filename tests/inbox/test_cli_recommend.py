@@ -1,4 +1,4 @@
-"""Tests for `inbox recommend` (inbox.cli_recommend) through click's CliRunner."""
+"""Tests for `inbox recommend` (flerkanal.cli.recommend) through click's CliRunner."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from inbox.cli_recommend import recommend
+from flerkanal.cli.recommend import recommend
 
 REPO = Path(__file__).parents[2]
 SMALL_CASES = REPO / "tests/data/recommend_small.jsonl"  # written for the tests

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from connectors.sync import load_health
-from inbox.cli import cli
+from flerkanal.cli import cli
 from inbox.storage.repository import Store
 from inbox.storage.writer import T_MSG
 from inbox.synth import fnr_for_index
@@ -44,7 +44,7 @@ from tests.pg_private import PrivatePostgres
 
 
 def _cli(db: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "inbox.cli", "--db", db, "--matcher", "structural", *args],
+    return subprocess.run([sys.executable, "-m", "flerkanal.cli", "--db", db, "--matcher", "structural", *args],
                           capture_output=True, text=True, check=False, env={**os.environ, **(env or {})})
 
 

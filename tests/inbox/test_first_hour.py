@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from inbox.cli import cli
-from inbox.demo import demo_contacts, demo_files
+from flerkanal.cli import cli
+from flerkanal.demo import demo_contacts, demo_files
 
 
 def inbox(db: str, *args: str, user: str = "ola") -> Result:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from inbox.cli import cli
+from flerkanal.cli import cli
 from inbox.display import printable, safe_json
 from inbox.storage.repository import Store
 from tests.hostile import BODY, LINK, SENDER_NAME, SUBJECT, Hostile, add_hostile, unsafe_in

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from flerkanal.cli import cli
 from inbox.access import Role
-from inbox.cli import cli
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.storage.repository import Store
 from tests.hostile import FNR, FNR_SPACED, Hostile, add_hostile

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from inbox.cli import cli
-from inbox.demo import demo_contacts, demo_files
+from flerkanal.cli import cli
+from flerkanal.demo import demo_contacts, demo_files
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -62,7 +62,7 @@ def test_the_readme_examples_run_in_order_on_a_fresh_database(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("USER", "ada")  # the OS user running the examples: "$USER" in them, and the account
     monkeypatch.setenv("LOGNAME", "ada")
-    monkeypatch.setattr("inbox.config.os_user", lambda: "ada")  # the CLI reads the account database
+    monkeypatch.setattr("flerkanal.settings.os_user", lambda: "ada")  # the CLI reads the account database
     monkeypatch.delenv("INBOX_USER", raising=False)
     for var in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):  # nothing of this machine's own set-up
         monkeypatch.setenv(var, str(tmp_path / "home"))

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from inbox.cli import cli
-from inbox.demo import demo_contacts, demo_files
+from flerkanal.cli import cli
+from flerkanal.demo import demo_contacts, demo_files
+from flerkanal.wiring import suggest_for_thread
 from inbox.errors import NotFoundError
 from inbox.ingest import read_files
-from inbox.services import suggest_for_thread
 from inbox.storage.repository import Store, read_contacts_csv
 
 

@@ -1,4 +1,4 @@
-"""The synthetic export generator (inbox.synth) and the bundled demo data (inbox.demo).
+"""The synthetic export generator (inbox.synth) and the bundled demo data (flerkanal.demo).
 
 Everything here reads the files back with the standard library only, so a broken file cannot hide
 behind a lenient parser of our own.
@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
+from flerkanal.demo import DEMO_DIR, demo_contacts, demo_files, demo_labels
 from inbox import synth
-from inbox.demo import DEMO_DIR, demo_contacts, demo_files, demo_labels
 from inbox.synth import fnr_for_index, fnr_is_valid, generate, make_fnr, sms_segments
 
 SMS_KEYS = [

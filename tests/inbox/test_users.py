@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner, Result
 
+from flerkanal.cli import cli
 from inbox.access import Role
-from inbox.cli import cli
 from inbox.errors import ConflictError
 from inbox.storage.repository import Store
 from tests.osuser import os_account

@@ -16,7 +16,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from connectors.fake import FakeConnector
-from inbox.demo import demo_contacts, demo_files
+from flerkanal.demo import demo_contacts, demo_files
+from flerkanal.wiring import suggest_for_thread
 from inbox.domain import Channel
 from inbox.ingest import read_files
 from inbox.storage.repository import Store, read_contacts_csv
@@ -56,6 +57,7 @@ AppMaker = Callable[..., InboxApp]
 def make_app(demo_store: Store, fakes: dict[str, FakeConnector]) -> AppMaker:
     def make(user: str = "anna", store: Store | None = None, **kwargs: Any) -> InboxApp:
         kwargs.setdefault("refresh_seconds", None)
+        kwargs.setdefault("recommend", suggest_for_thread)  # as the CLI wires it: semantic detection included
         return build_app(store or demo_store, user, kwargs.pop("connectors", fakes), clock=fixed_clock,
                          display_tz=OSLO, **kwargs)
 

@@ -6,8 +6,9 @@ import pytest
 from textual.binding import Binding
 
 from connectors.fake import FakeConnector
+from flerkanal.demo.feed import DemoFeed
 from inbox.storage.repository import Store
-from tests.tui.conftest import AppMaker, settle
+from tests.tui.conftest import AppMaker, fixed_clock, settle
 from tui.screens.help import HelpScreen, bindings_text, key_names
 from tui.screens.queue import QueueScreen
 from tui.screens.thread import ThreadScreen
@@ -89,9 +90,9 @@ async def test_mouse_click_opens_a_row(make_app: AppMaker) -> None:
 async def test_demo_feed_delivers_new_messages_while_you_watch(make_app: AppMaker, demo_store: Store,
                                                                fakes: dict[str, FakeConnector]) -> None:
     before = demo_store.counts()["messages"]
-    app = make_app(demo_feed=True)
-    assert app.services.feed is not None
-    app.services.feed.every = (0.05, 0.1)
+    feed = DemoFeed(fakes, clock=fixed_clock)
+    feed.every = (0.05, 0.1)
+    app = make_app(feed=feed)
     async with app.run_test(size=(100, 30)) as pilot:
         for _ in range(40):
             await pilot.pause(0.1)

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from inbox.cli import cli
+from flerkanal.cli import cli
 
 
 def test_help_does_not_load_textual() -> None:
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from inbox.cli import cli\n"
+        "from flerkanal.cli import cli\n"
         "r = CliRunner().invoke(cli, ['--help'])\n"
         "assert 'tui' in r.output, r.output\n"
         "CliRunner().invoke(cli, ['demo', '--help'])\n"

@@ -9,7 +9,7 @@ from typing import Any
 from textual.widgets import Checkbox, Static, TextArea
 
 from connectors.fake import FakeConnector
-from inbox.services import suggest_for_thread
+from flerkanal.wiring import suggest_for_thread
 from inbox.storage.repository import Store
 from tests.tui.conftest import AppMaker, settle
 from tests.tui.test_reply import choose, start_answer, thread_on

@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import TypeVar
 
 from connectors.fake import FakeConnector
+from flerkanal.demo.feed import DemoFeed, demo_connectors
 from inbox.domain import Person
 from inbox.storage.repository import Store
 from tests.tui.conftest import NOW, fixed_clock
 from tui.answer import Draft, answer, problems, target_for
-from tui.demo_feed import DemoFeed, demo_connectors
 from tui.format import badges, mask_ids, one_line, person_label, waiting
 from tui.queue_source import QueueQuery, fetch, matches
 from tui.services import Services

@@ -9,9 +9,9 @@ from textual.widgets import OptionList
 
 from connectors.base import OutgoingReply, SendResult
 from connectors.fake import FakeConnector
+from flerkanal.wiring import suggest_for_thread
 from inbox.domain import Channel, ThreadState
 from inbox.errors import TransientError
-from inbox.services import suggest_for_thread
 from inbox.storage.repository import Store
 from tests.tui.conftest import AppMaker, settle
 from tests.tui.test_thread import open_thread

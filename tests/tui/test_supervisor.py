@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from textual.pilot import Pilot
 from textual.widgets import Sparkline, Static
 
+from flerkanal.cli import cli
 from inbox import supervise
 from inbox.access import Role
-from inbox.cli import cli
 from inbox.domain import ThreadState
 from inbox.storage.repository import Store
 from tests.osuser import os_account

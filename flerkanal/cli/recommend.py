@@ -14,7 +14,10 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from inbox.clikit import DefaultGroup
+from flerkanal.cli.kit import DefaultGroup
+from flerkanal.cli.root import Ctx, pass_ctx
+from flerkanal.cli.root import out as stdout
+from inbox.access import Permission
 from inbox.display import SafeConsole, printable, safe_json
 from inbox.errors import ConfigError, ParseError
 from inbox.recommend import LANGS, ChannelScore, Policy, Reason, SemanticMatcher, Suggestion
@@ -138,7 +141,7 @@ def _policy(policy_file: Path | None) -> Policy:
 
 def _lang(lang: str | None, policy: Policy) -> str:
     """--lang, else INBOX_LANG, else the policy's settings.lang."""
-    from inbox.config import Settings
+    from flerkanal.settings import Settings
 
     chosen = lang or Settings().lang or policy.lang
     if chosen not in LANGS:
@@ -147,7 +150,7 @@ def _lang(lang: str | None, policy: Policy) -> str:
 
 
 def _semantic(policy: Policy, enabled: bool | None) -> SemanticMatcher | None:
-    from inbox.services import suggest_semantic
+    from flerkanal.wiring import suggest_semantic
 
     matcher: SemanticMatcher | None = suggest_semantic(policy, enabled=enabled)
     return matcher
@@ -399,3 +402,21 @@ def fit_cmd(files: tuple[Path, ...], policy_file: Path | None, semantic: bool | 
             click.echo(f"{title}: {row['file']}: {row['hits']}/{row['cases']} ({rate:.0%})")
     if write_to is not None:
         click.echo(f"weights written to {write_to}")
+
+
+@recommend.command("report")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def recommend_report(c: Ctx, as_json: bool) -> None:
+    """How often caseworkers answered on the suggested channel, by research factor."""
+    c.require(Permission.VIEW_STATS)
+    r = c.store().recommend_report()
+    if as_json:
+        stdout.print_json(data=r)
+        return
+    if not r["replies"]:
+        stdout.print("no replies with a suggestion recorded yet")
+        return
+    stdout.print(f"{r['agreed']} of {r['replies']} replies on the suggested channel ({r['agreement']:.0%})")
+    for f, v in r["by_factor"].items():
+        stdout.print(f"  {f:28} {v['agreed']}/{v['replies']} ({v['agreement']:.0%})")

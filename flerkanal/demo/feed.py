@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC
 
 from connectors.fake import FakeConnector
-from inbox.demo import demo_contacts
+from flerkanal.demo import demo_contacts
 from inbox.domain import Channel, Contact, Direction, Identity, IdentityKind, IncomingMessage, Quarantined
 from inbox.storage.repository import read_contacts_csv
 from tui.services import Clock, utc_now

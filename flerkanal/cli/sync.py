@@ -19,17 +19,14 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from inbox.display import SafeConsole
+from flerkanal.cli.root import Ctx, err, fmt_duration, out
 
 if TYPE_CHECKING:
     from connectors.config import SyncConfig
     from connectors.sync import ConnectorHealth, SyncDaemon
-    from inbox.cli import Ctx
 
 __all__ = ["connectors", "sync"]
 
-out = SafeConsole(highlight=False, soft_wrap=True)
-err = SafeConsole(stderr=True, highlight=False)
 
 CONNECTOR_NAMES = ("sms", "email", "dialog")
 
@@ -101,7 +98,7 @@ def sync(c: Ctx, config_file: Path | None, once: bool, only: tuple[str, ...], as
 
     c.require(Permission.IMPORT)
     from connectors.sync import SyncDaemon
-    from inbox.services import build_matcher
+    from flerkanal.wiring import build_matcher
 
     built = _load(config_file).build(only)
     store = c.store()
@@ -141,7 +138,6 @@ def _status(h: ConnectorHealth) -> str:
 
 
 def _when(dt: datetime | None, now: datetime) -> str:
-    from inbox.cli import fmt_duration
 
     if dt is None:
         return "never"

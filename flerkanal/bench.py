@@ -186,8 +186,8 @@ def bench_match(messages: int, new: int = 200, model: str = "default") -> dict[s
     import statistics
     from datetime import UTC, datetime
 
+    from flerkanal.wiring import build_embedder, build_matcher
     from inbox.domain import Channel, Direction, IncomingMessage
-    from inbox.services import build_embedder, build_matcher
 
     work = Path(tempfile.mkdtemp(prefix="flerkanal-bench-"))
     store = Store.open(f"sqlite:///{work / 'match.db'}")
@@ -238,7 +238,7 @@ def bench_suggest(messages: int = 2000, suggestions: int = 200, model: str = "de
     """Latency of the reply-channel suggestion for stored threads (p50/p95), once the model is loaded.
 
     The store is seeded like the other benchmarks and each person gets recorded notes; the suggestion
-    runs over the store as the TUI runs it (:func:`inbox.services.suggest_for_thread`), with the
+    runs over the store as the TUI runs it (:func:`flerkanal.wiring.suggest_for_thread`), with the
     sentence-embedding model but *without* the on-disk vector cache, so every suggestion embeds its
     thread's sentences and notes afresh (the worst case: a thread nobody has looked at); ``seen_before``
     times the same threads again behind the vector cache, as the TUI runs it once a thread has been shown."""
@@ -248,9 +248,9 @@ def bench_suggest(messages: int = 2000, suggestions: int = 200, model: str = "de
 
     from sqlalchemy import text as sql
 
+    from flerkanal.wiring import build_embedder, suggest_for_thread
     from inbox.recommend import semantic_matcher
     from inbox.recommend_cases import load_policy
-    from inbox.services import build_embedder, suggest_for_thread
 
     work = Path(tempfile.mkdtemp(prefix="flerkanal-bench-"))
     store = Store.open(f"sqlite:///{work / 'suggest.db'}")

@@ -30,7 +30,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 
 DEV = REPO.parent / "shared" / "data" / "dedup-dev"
-_CLI = "import sys; from inbox.cli import main; sys.argv[0] = 'inbox'; main()"
+_CLI = "import sys; from flerkanal.cli import main; sys.argv[0] = 'inbox'; main()"
 
 
 def _tree_rss(root: int) -> tuple[int, int]:

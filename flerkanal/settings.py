@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import getpass
 import os
-from pathlib import Path
 
-import platformdirs
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-APP = "flerkanal"
+from inbox.paths import APP, cache_dir, data_dir
 
-
-def data_dir() -> Path:
-    """Where flerkanal keeps its database by default (``$XDG_DATA_HOME/flerkanal``)."""
-    return Path(platformdirs.user_data_dir(APP, appauthor=False))
-
-
-def cache_dir() -> Path:
-    """Where flerkanal caches models and embeddings (``$XDG_CACHE_HOME/flerkanal``)."""
-    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
+__all__ = ["APP", "Settings", "cache_dir", "data_dir", "default_database_url", "os_user"]
 
 
 def default_database_url() -> str:

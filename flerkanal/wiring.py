@@ -65,7 +65,7 @@ def suggest_embedder(model: str = "default") -> Embedder:
 
 def suggest_semantic(policy: Any, *, model: str | None = None, enabled: bool | None = None) -> Any:
     """The semantic matcher for ``policy``'s concepts, or None when turned off (``INBOX_RECOMMEND_SEMANTIC``)."""
-    from inbox.config import Settings
+    from flerkanal.settings import Settings
     from inbox.recommend import semantic_matcher
 
     settings = Settings()
@@ -76,54 +76,19 @@ def suggest_semantic(policy: Any, *, model: str | None = None, enabled: bool | N
 
 def suggest_for_thread(store: Any, thread_id: int, user: str, *, policy: Any = None, lang: str | None = None,
                        semantic: Any = None) -> Any:
-    """The suggested reply channel for a stored thread: its messages, the person's profile, the
-    relationship and the caseworker's load, through the pure recommender. ``semantic``: a matcher from
-    :func:`suggest_semantic` (default: built for the policy, unless turned off in the settings)."""
-    from inbox.recommend import (
-        CaseworkerLoad,
-        Profile,
-        Relationship,
-        ThreadInput,
-        ThreadMessage,
-        parse_channel,
-        recommend,
-    )
+    """The suggested reply channel for a stored thread, as configured: :func:`inbox.suggest.suggest_for_thread`
+    with the semantic matcher of the configured model (unless turned off) and the configured reasons'
+    language. ``semantic``: a matcher from :func:`suggest_semantic` (default: built for the policy)."""
+    from inbox.suggest import default_policy
+    from inbox.suggest import suggest_for_thread as suggest
 
-    view = store.thread(thread_id)
-    prof: dict[str, Any] = store.profile(view.person.id) if view.person else {}
-    thread = ThreadInput(tuple(
-        ThreadMessage(m.direction, m.channel.value, m.clean_body or m.body, m.sent_at) for m in view.messages
-    ), id=str(thread_id))
-    profile = Profile(
-        age_group=prof.get("age_group", ""), lang=prof.get("language") or "nb",
-        digital_skills=prof.get("digital_skills") or "ok", prefers=parse_channel(prof.get("preferred_channel")),
-        interpreter_needed=bool(prof.get("interpreter")),
-        notes=tuple(n for n in (prof.get("notes") or "").splitlines() if n.strip()),
-    )
-    earlier = store.person_thread_count(view.person.id) if view.person else 0
-    relationship = Relationship(first_contact=earlier <= 1 and not prof.get("meetings_held"),
-                                meetings_held=int(prof.get("meetings_held") or 0),
-                                open_conflict=bool(prof.get("open_conflict")))
-    load = CaseworkerLoad(caseload=store.caseload(user), queue_waiting=store.stats().open_inquiries)
-    policy = policy or _default_policy()
+    policy = policy or default_policy()
     if semantic is None:
         semantic = suggest_semantic(policy)
-    return recommend(thread, profile, relationship, load, policy, lang=lang or _settings_lang(), semantic=semantic)
-
-
-_POLICY: list[Any] = []
-
-
-def _default_policy() -> Any:
-    """The shipped policy, read once per process."""
-    if not _POLICY:
-        from inbox.recommend_cases import load_policy
-
-        _POLICY.append(load_policy())
-    return _POLICY[0]
+    return suggest(store, thread_id, user, policy=policy, lang=lang or _settings_lang(), semantic=semantic)
 
 
 def _settings_lang() -> str | None:
-    from inbox.config import Settings
+    from flerkanal.settings import Settings
 
     return Settings().lang or None

@@ -9,12 +9,8 @@ from typing import Any
 import click
 from rich.table import Table
 
-from inbox.clikit import DefaultGroup
-from inbox.display import SafeConsole
-
-out = SafeConsole(highlight=False, soft_wrap=True)
-err = SafeConsole(stderr=True, highlight=False)
-
+from flerkanal.cli.kit import DefaultGroup
+from flerkanal.cli.root import err, out
 
 NO_CONTACTS_WARNING = (
     "[yellow]warning[/]: no --contacts: without the contact register a person's phone number and email address "
