@@ -828,7 +828,7 @@ def build(out: Path) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, default=REPO / "inbox" / "demo", help="where to write the files")
+    ap.add_argument("--out", type=Path, default=REPO / "flerkanal" / "demo", help="where to write the files")
     args = ap.parse_args(argv)
     counts = build(args.out)
     total = sum(counts.values())
