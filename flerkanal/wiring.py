@@ -15,26 +15,33 @@ MATCHERS = ("embedding", "structural")
 
 
 def build_embedder(model: str = "default", device: str | None = None) -> Embedder:
-    from dedup.embed import SentenceTransformerEmbedder
+    """The embedder for ``model``, resolved by the one model registry batch dedup uses too
+    (:class:`dedup.models.ModelSpec`): ``default`` (the bundled model), ``fast``, ``hashing``, or any
+    sentence-transformers name or path."""
+    from dedup.models import ModelSpec
 
-    return SentenceTransformerEmbedder(model, device=device)
+    return ModelSpec(model, device=device).embedder()
 
 
 def build_matcher(name: str = "embedding", *, model: str = "default", device: str | None = None,
                   threshold: float | None = None, embedder: Embedder | None = None) -> Matcher:
-    """``embedding``: the inquiry matcher (sentence embeddings + evidence); ``structural``: channel
-    threading only (no model, for quick imports)."""
+    """``embedding``: the inquiry matcher (sentence embeddings + evidence) with the scorer weights and the
+    attach threshold fitted for ``model``, as `inbox dedup` uses them; ``structural``: channel threading
+    only (no model, for quick imports)."""
     if name == "structural":
         return StructuralMatcher()
     if name != "embedding":
         raise ValueError(f"unknown matcher {name!r} (choose from {', '.join(MATCHERS)})")
     from dedup.matcher import InquiryMatcher, MatcherConfig
+    from dedup.models import ModelSpec
     from dedup.vector_cache import CachedEmbedder
 
+    spec = ModelSpec(model, device=device)
+    threshold = threshold if threshold is not None else spec.threshold()
     config = MatcherConfig() if threshold is None else MatcherConfig(threshold=threshold)
     # Vectors persist on disk by model + normalised text (shared with `inbox dedup`), so after a restart
     # the history a new message is compared with is not embedded again.
-    return InquiryMatcher(embedder or CachedEmbedder(build_embedder(model, device)), config=config)
+    return InquiryMatcher(embedder or CachedEmbedder(spec.embedder()), spec.scorer(), config=config)
 
 
 _SUGGEST_MODELS: dict[str, Embedder] = {}
