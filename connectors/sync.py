@@ -314,14 +314,16 @@ class SyncDaemon:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
-    async def run_once(self) -> dict[str, ConnectorHealth]:
-        """Pull every connector until it has no ``more``, store, save cursors; then close the connectors."""
+    async def run_once(self, *, close: bool = True) -> dict[str, ConnectorHealth]:
+        """Pull every connector until it has no ``more``, store, save cursors; then close the connectors
+        (unless ``close`` is False: the demo feed keeps its connectors, which also send the replies)."""
         for h in self.health.values():
             h.mode = "once"
         try:
             await asyncio.gather(*(self._sync(name, c, once=True) for name, c in self.connectors.items()))
         finally:
-            await self.aclose()
+            if close:
+                await self.aclose()
         return self.health
 
     async def run(self) -> None:

@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from inbox.display import printable
-from inbox.domain import IncomingMessage, Quarantined
 from inbox.errors import InboxError, TransientError
 from tui.answer import Draft
 from tui.messages import Failed, NewMessages, ThreadLoaded, report_worker_error
@@ -207,12 +206,11 @@ class InboxApp(App[None]):
             return
         try:
             feed.deliver()
-            items: list[IncomingMessage | Quarantined] = self.run_connector(feed.collect)
-            summary = store.ingest(items, matcher=self.services.matcher, source="demo-feed")
+            new = self.run_connector(lambda: feed.sync(store, self.services.matcher))
         except (InboxError, RuntimeError):
             self.post_message(NewMessages(0))  # books the next delivery
             return
-        self.post_message(NewMessages(sum(summary.new.values())))
+        self.post_message(NewMessages(new))
 
     def on_new_messages(self, message: NewMessages) -> None:
         if message.count:

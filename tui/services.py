@@ -15,7 +15,6 @@ from inbox.matching import Matcher
 from inbox.storage.repository import Store
 
 if TYPE_CHECKING:
-    from inbox.domain import IncomingMessage, Quarantined
     from inbox.recommend import Suggestion
 
 Clock = Callable[[], datetime]
@@ -46,8 +45,8 @@ class Feed(Protocol):
         """Hand the next few messages to the connectors; how many."""
         ...
 
-    async def collect(self) -> list[IncomingMessage | Quarantined]:
-        """What the connectors hold since the last collection."""
+    async def sync(self, store: Store, matcher: Matcher | None = None) -> int:
+        """Pull, store and save the cursors of what the connectors hold; how many messages were new."""
         ...
 
 

@@ -1,7 +1,8 @@
 """The demo's trickle of new messages: a few demo-like messages every 20-40 seconds.
 
-They are delivered the way real ones are: added to the (fake) connectors, pulled from them since a
-cursor, then stored by the app with ``store.ingest``. No Textual here.
+They are delivered the way real ones are: added to the (fake) connectors, then pulled, stored and the
+cursors saved by the sync daemon's own pass (:meth:`connectors.sync.SyncDaemon.run_once`), the one ingest
+loop `inbox sync` runs. No Textual here.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from collections.abc import Mapping
 from datetime import UTC
 
 from connectors.fake import FakeConnector
+from connectors.sync import SyncDaemon
 from flerkanal.demo import demo_contacts
-from inbox.domain import Channel, Contact, Direction, Identity, IdentityKind, IncomingMessage, Quarantined
-from inbox.storage.repository import read_contacts_csv
+from inbox.domain import Channel, Contact, Direction, Identity, IdentityKind, IncomingMessage
+from inbox.matching import Matcher
+from inbox.storage.repository import Store, read_contacts_csv
 from tui.services import Clock, utc_now
 
 OFFICE_PHONE = "+4759446000"
@@ -41,7 +44,7 @@ class DemoFeed:
         self.every = every
         self.per_tick = per_tick
         self._rng = random.Random(seed)
-        self._cursors: dict[str, str | None] = dict.fromkeys(connectors)
+        self._daemon: SyncDaemon | None = None
         self._n = 0
         self._people = [c for c in read_contacts_csv(demo_contacts()) if isinstance(c, Contact)]
 
@@ -58,17 +61,14 @@ class DemoFeed:
                 conn.add(msg)
         return k
 
-    async def collect(self) -> list[IncomingMessage | Quarantined]:
-        """Everything the connectors have that was not collected yet (pulled since each cursor)."""
-        items: list[IncomingMessage | Quarantined] = []
-        for name, conn in self.connectors.items():
-            while True:
-                page = await conn.pull(self._cursors[name])
-                items.extend(page.items)
-                self._cursors[name] = page.cursor
-                if not page.more:
-                    break
-        return items
+    async def sync(self, store: Store, matcher: Matcher | None = None) -> int:
+        """Pull what the connectors hold since their cursors, store it and save the cursors, as `inbox sync
+        --once` does (the connectors stay open: they also send the replies); how many messages were new."""
+        if self._daemon is None or self._daemon.store is not store:
+            self._daemon = SyncDaemon(store, self.connectors, matcher=matcher)
+        before = sum(h.new for h in self._daemon.health.values())
+        health = await self._daemon.run_once(close=False)
+        return sum(h.new for h in health.values()) - before
 
     def _make(self) -> IncomingMessage:
         self._n += 1

@@ -77,15 +77,18 @@ def test_answer_sends_records_and_marks_dialogue_handled(demo_store: Store) -> N
     assert reply["suggested_channel"] == "sms" and reply["factors"] == '["f1"]'
 
 
-def test_demo_feed_goes_through_the_connectors(demo_store: Store) -> None:
+def test_demo_feed_goes_through_the_connectors_and_the_sync_daemon(demo_store: Store) -> None:
     conns: dict[str, FakeConnector] = demo_connectors()
     feed = DemoFeed(conns, clock=fixed_clock, seed=3)
     n = feed.deliver()
     assert 2 <= n <= 3 and sum(len(c._messages) for c in conns.values()) == n
-    items = run_now(feed.collect)
-    assert len(items) == n and run_now(feed.collect) == []  # each message is collected once
     before = demo_store.counts()["messages"]
-    demo_store.ingest(items)
+    assert run_now(lambda: feed.sync(demo_store)) == n
     assert demo_store.counts()["messages"] == before + n
+    assert run_now(lambda: feed.sync(demo_store)) == 0  # each message is stored once: the cursors moved
+    assert demo_store.counts()["messages"] == before + n
+    cursors = {name: demo_store.get_cursor(name) for name in conns}
+    assert any(cursors.values())  # saved in the store, as `inbox sync` saves them
+    assert not any(c.closed for c in conns.values())  # still open: they send the replies
     assert 20 <= feed.next_delay() <= 40
 
