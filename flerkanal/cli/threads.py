@@ -177,7 +177,9 @@ def show(c: Ctx, thread: int, raw: bool, as_json: bool, include_ids: bool) -> No
         why = escape(printable(str(r.get("reason", "")), multiline=False))
         score = f" {r['score']:.2f}" if isinstance(r.get("score"), int | float) else ""
         subject = escape(printable(m.subject, multiline=False))
-        out.rule(f"{arrow} #{m.id} {m.channel.value} · {m.sent_at.astimezone().strftime('%Y-%m-%d %H:%M')}"
+        lang = (r.get("evidence") or {}).get("language")
+        lang = f" · {escape(printable(str(lang), multiline=False))}" if lang else ""
+        out.rule(f"{arrow} #{m.id} {m.channel.value} · {m.sent_at.astimezone().strftime('%Y-%m-%d %H:%M')}{lang}"
                  + (f" · {subject}" if subject else "") + (f" · [dim]{why}{score}[/]" if why else ""),
                  align="left")
         out.print(m.body if raw else (m.clean_body or m.body), markup=False)
