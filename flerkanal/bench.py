@@ -36,7 +36,7 @@ def _drop_postgres(url: str) -> None:
 
 def bench_ingest(n: int, databases: list[str]) -> list[dict[str, Any]]:
     """Generate ``n`` synthetic messages once, then parse and store them into each database."""
-    from inbox.synth import generate
+    from synth import generate
 
     work = Path(tempfile.mkdtemp(prefix="flerkanal-bench-"))
     generate(work / "export", n, seed=1)

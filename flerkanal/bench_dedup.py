@@ -6,7 +6,7 @@ default model and the fast one, and each model's quality on the labelled dev set
     inbox bench dedup --max-default 100000              # default model above this: extrapolated
     inbox bench dedup --json
 
-Synthetic exports come from ``inbox.synth.generate`` (kept in ``--work`` between runs). Each run is a fresh
+Synthetic exports come from ``synth.generate`` (kept in ``--work`` between runs). Each run is a fresh
 ``inbox dedup`` process with an empty embedding cache (so embedding is paid), measured from the outside:
 wall time, and peak RSS summed over the process and all its workers (sampled every 0.2 s), plus the
 pairwise F1 against the synthetic labels. The dev set (../shared/data/dedup-dev) gives each model's
@@ -102,7 +102,7 @@ def dev_quality(model: str, work: Path) -> dict[str, Any]:
 
 
 def synth_set(n: int, work: Path) -> Path:
-    from inbox.synth import generate
+    from synth import generate
 
     folder = work / f"synth-{n}"
     if not (folder / "labels.csv").exists():

@@ -34,7 +34,7 @@ from connectors.sync import SyncDaemon, SyncOptions
 from inbox.domain import Channel, Direction, IncomingMessage, Quarantined
 from inbox.errors import AuthError, ConnectorError, PermanentError, RateLimited, TransientError
 from inbox.storage.repository import Store
-from inbox.synth import fnr_for_index
+from synth import fnr_for_index
 from tests.connectors.dialog_server import TOKEN as DIALOG_TOKEN
 from tests.connectors.dialog_server import FakeDialog
 from tests.connectors.dovecot import Dovecot, MailUser, free_port, running_dovecot

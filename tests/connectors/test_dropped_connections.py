@@ -34,7 +34,7 @@ from inbox.domain import IncomingMessage, Quarantined
 from inbox.errors import TransientError
 from inbox.storage.repository import Store
 from inbox.storage.writer import T_MSG
-from inbox.synth import fnr_for_index
+from synth import fnr_for_index
 from tests.connectors.cutting_proxy import (
     Cut,
     CuttingProxy,

@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 
 from inbox.storage.repository import Store
 from inbox.storage.writer import T_MSG, T_QUAR
-from inbox.synth import fnr_for_index
+from synth import fnr_for_index
 from tests.connectors.dialog_server import TOKEN as DIALOG_TOKEN
 from tests.connectors.dialog_server import FakeDialog
 from tests.connectors.dovecot import Dovecot, running_dovecot

@@ -31,7 +31,7 @@ from connectors.webhooks import sign_request
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.errors import AuthError, ConfigError, PermanentError, RateLimited, StorageError, TransientError
 from inbox.storage.repository import Store
-from inbox.synth import fnr_for_index
+from synth import fnr_for_index
 from tests.connectors.dovecot import free_port
 from tests.connectors.test_kill import LAUNCH
 from tests.connectors.twilio_server import (

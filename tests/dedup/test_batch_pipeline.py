@@ -27,7 +27,7 @@ from dedup.vector_cache import CachedEmbedder, VectorStore, vector_dir
 from flerkanal.cli import cli
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.matching import CandidateMessage
-from inbox.synth import generate
+from synth import generate
 
 EXPORTS = ("sms.json", "mail.mbox", "dialog.json")
 

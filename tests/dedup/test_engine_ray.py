@@ -13,7 +13,7 @@ import ray
 
 from dedup.models import ModelSpec
 from dedup.pipeline import RunOptions, run_dedup
-from inbox.synth import generate
+from synth import generate
 
 pytestmark = [
     pytest.mark.slow,

@@ -26,7 +26,7 @@ from connectors.sync import load_health
 from flerkanal.cli import cli
 from inbox.storage.repository import Store
 from inbox.storage.writer import T_MSG
-from inbox.synth import fnr_for_index
+from synth import fnr_for_index
 from tests.connectors.dialog_server import TOKEN as DIALOG_TOKEN
 from tests.connectors.dialog_server import FakeDialog
 from tests.connectors.test_kill import LAUNCH

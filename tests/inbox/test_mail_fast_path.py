@@ -84,7 +84,7 @@ def test_malformed_mails_read_alike(name: str) -> None:
 
 
 def test_exports_read_alike_and_mostly_take_the_quick_path(tmp_path: Path) -> None:
-    from inbox.synth import generate
+    from synth import generate
 
     demo = Path(str(resources.files("flerkanal.demo") / "mail.mbox"))
     generate(tmp_path, 300, seed=3)  # realistic exports: HTML-only mails, quoted replies in several styles

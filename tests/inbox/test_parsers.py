@@ -168,7 +168,7 @@ def test_timestamps_are_timezone_aware(demo_dir: Path) -> None:
 def test_parallel_read_equals_sequential_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A big mbox is read in ranges by several processes; records and positions stay those of one pass."""
     import inbox.ingest as ingest
-    from inbox.synth import generate
+    from synth import generate
 
     generate(tmp_path / "e", 1500, seed=4)
     bad = b"From x Mon Sep  7 09:15:00 2026\nSubject: no date\nFrom: a@b.no\nMessage-ID: <bad@x>\n\nhei\n\n"

@@ -217,7 +217,7 @@ def _threads_by_content(store: Store) -> list[tuple[object, ...]]:
 def test_big_batches_thread_exactly_as_one_message_at_a_time(store: Store, demo_dir: Path, tmp_path: Path) -> None:
     # A batch works out its new threads' columns in memory and reads its persons' history in a few queries;
     # the result must be what storing each message in a transaction of its own gives.
-    from inbox.synth import generate
+    from synth import generate
 
     synth = tmp_path / "synth"
     generate(synth, 300, seed=11)  # more persons and threads than the demo set has

@@ -1,4 +1,4 @@
-"""The synthetic export generator (inbox.synth) and the bundled demo data (flerkanal.demo).
+"""The synthetic export generator (the synth package) and the bundled demo data (flerkanal.demo).
 
 Everything here reads the files back with the standard library only, so a broken file cannot hide
 behind a lenient parser of our own.
@@ -19,9 +19,10 @@ from typing import Any
 
 import pytest
 
+import synth.ids
+import synth.sms
 from flerkanal.demo import DEMO_DIR, demo_contacts, demo_files, demo_labels
-from inbox import synth
-from inbox.synth import fnr_for_index, fnr_is_valid, generate, make_fnr, sms_segments
+from synth import fnr_for_index, fnr_is_valid, generate, make_fnr, sms_segments
 
 SMS_KEYS = [
     "account_sid", "api_version", "body", "date_created", "date_sent", "date_updated", "direction",
@@ -188,12 +189,12 @@ def test_make_fnr_gives_none_when_no_check_digit_exists() -> None:
 
 
 def test_fnr_for_index_is_valid_and_unique() -> None:
-    indices = list(range(3000)) + [synth._BIRTH_DAYS * k + j for k in (1, 7, 49) for j in range(0, 3000, 7)]
+    indices = list(range(3000)) + [synth.ids.BIRTH_DAYS * k + j for k in (1, 7, 49) for j in range(0, 3000, 7)]
     numbers = [fnr_for_index(i, seed=3) for i in indices]
     assert all(fnr_is_valid(n, synthetic=True) for n in numbers)
     assert len(set(numbers)) == len(numbers)
     with pytest.raises(ValueError, match="too many"):
-        fnr_for_index(synth._BIRTH_DAYS * 50)
+        fnr_for_index(synth.ids.BIRTH_DAYS * 50)
 
 
 def test_sms_segments() -> None:
@@ -282,9 +283,21 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
 
 def test_streams_through_sorted_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With a tiny in-memory buffer the SMS go through many runs on disk and a merge; nothing changes."""
-    monkeypatch.setattr(synth, "_RUN", 37)
+    whole = generate(tmp_path / "whole", 900, seed=2, pages_of=50, people=120)
+    spills = []
+    spill = synth.sms.SmsChannel._spill
+
+    def counting_spill(self: synth.sms.SmsChannel) -> None:
+        spills.append(len(self.sms_buf))
+        spill(self)
+
+    monkeypatch.setattr(synth.sms, "_RUN", 37)
+    monkeypatch.setattr(synth.sms.SmsChannel, "_spill", counting_spill)
     summary = generate(tmp_path, 900, seed=2, pages_of=50, people=120)
     assert summary.people == 120
+    assert len(spills) > 5 and set(spills) == {37}
+    for path in whole.files:  # the same bytes as with everything in memory
+        assert (tmp_path / path.relative_to(whole.out_dir)).read_bytes() == path.read_bytes(), path.name
     pages = sorted((tmp_path / "sms").glob("page-*.json"))
     sms = read_sms_pages(pages)
     dates = [
