@@ -25,7 +25,7 @@ def bench() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 def bench_generate(n: int, out_dir: Path, people: int | None, duplicate_rate: float, seed: int) -> None:
     """Write realistic synthetic exports (streamed; 1M messages fit in little memory)."""
-    from inbox.synth import generate
+    from synth import generate
 
     s = generate(out_dir, n, people=people, duplicate_rate=duplicate_rate, seed=seed)
     out.print(f"wrote {n} messages to {out_dir} in {s.seconds:.1f} s ({s.per_second:.0f} msgs/s)")
