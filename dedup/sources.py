@@ -14,23 +14,24 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from inbox.domain import IncomingMessage, Quarantined
 from inbox.parsers import read_any, read_dialog_json
 from inbox.parsers.common import RecordError, dump_raw
-from inbox.parsers.detect import Format, detect_format
+from inbox.parsers.detect import Format, detect_format, expand
 from inbox.parsers.dialog import dialog_person_identities, parse_henvendelse
-from inbox.parsers.email import (
+from inbox.parsers.jsonl import looks_like_jsonl, read_jsonl
+from inbox.parsers.mailbox import (
     MboxSpan,
     from_line_time,
+    maildir_files,
     maildir_name_time,
     mbox_messages,
-    parse_email_bytes,
+    mbox_spans,
+    parse_or_quarantine,
 )
-from inbox.parsers.jsonl import looks_like_jsonl, read_jsonl
 
 __all__ = ["ReadTask", "iter_json_array", "plan_reads", "read_dialog_stream", "run_read_task"]
 
@@ -50,51 +51,12 @@ class ReadTask:
     office: frozenset[str] = field(default_factory=frozenset)
 
 
-def _expand(path: Path) -> list[Path]:
-    """Files to read for one argument: a Maildir stays whole, another folder is read file by file."""
-    if path.is_dir() and detect_format(path) != Format.MAILDIR:
-        out: list[Path] = []
-        for child in sorted(path.iterdir()):
-            if not child.name.startswith("."):
-                out.extend(_expand(child))
-        return out
-    return [path]
-
-
-def _mbox_boundary(f: Any, offset: int) -> int:
-    """The offset of the first message separator (``From `` after a blank line) at or after ``offset``."""
-    f.seek(offset)
-    pos = offset
-    prev_blank = False
-    if offset:
-        pos += len(f.readline())  # the rest of a line cut in the middle
-    for line in f:
-        if line.startswith(b"From ") and prev_blank:
-            return pos
-        prev_blank = not line.strip()
-        pos += len(line)
-    return pos
-
-
 def _mbox_tasks(path: Path, size: int, office: frozenset[str]) -> list[ReadTask]:
-    cuts = [0]
-    with path.open("rb") as f:
-        for k in range(1, max(1, size // CHUNK_BYTES) + 1):
-            b = _mbox_boundary(f, k * CHUNK_BYTES)
-            if b >= size:
-                break
-            if b > cuts[-1]:
-                cuts.append(b)
-        cuts.append(size)
-        tasks: list[ReadTask] = []
-        f.seek(0)
-        line, done = 1, 0
-        for start, end in zip(cuts, cuts[1:], strict=False):
-            while done < start:  # count the lines before this range
-                block = f.read(min(16 << 20, start - done))
-                line += block.count(b"\n")
-                done += len(block)
-            tasks.append(ReadTask((str(path),), end - start, (start, end, line), office=office))
+    """A big mbox in ranges of about :data:`CHUNK_BYTES`, cut as ``inbox ingest`` cuts it."""
+    tasks: list[ReadTask] = []
+    for span in mbox_spans(path, -(-size // CHUNK_BYTES)):
+        end = size if span.end is None else span.end
+        tasks.append(ReadTask((str(path),), end - span.start, (span.start, end, span.first_line), office=office))
     return tasks
 
 
@@ -111,10 +73,9 @@ def plan_reads(paths: list[Path], *, office: frozenset[str] = frozenset()) -> li
         small, small_size = [], 0
 
     for arg in paths:
-        for p in _expand(arg):
+        for p in expand(arg):
             if p.is_dir():  # a Maildir
-                files = [str(f) for sub in ("cur", "new") if (p / sub).is_dir()
-                         for f in sorted((p / sub).iterdir()) if f.is_file()]
+                files = [str(f) for f in maildir_files(p)]
                 for i in range(0, len(files), MAILDIR_FILES):
                     group = tuple(files[i : i + MAILDIR_FILES])
                     tasks.append(ReadTask(group, sum(os.path.getsize(f) for f in group), maildir=str(p),
@@ -159,20 +120,9 @@ def read_file(path: Path, *, office: frozenset[str] = frozenset()) -> Iterator[I
         yield from read_any(path, office_addresses=office)
 
 
-def _parse_mail(source: str, position: str, data: bytes, office: frozenset[str],
-                received_at: datetime | None = None) -> Item:
-    try:
-        return parse_email_bytes(data, office_addresses=office, received_at=received_at)
-    except RecordError as exc:
-        return Quarantined(source, position, str(exc), raw=data.decode("utf-8", "replace"), channel="email")
-    except Exception as exc:  # never let one mail stop the rest (as read_mbox)
-        return Quarantined(source, position, f"unparseable mail ({type(exc).__name__})",
-                           raw=data.decode("utf-8", "replace"), channel="email")
-
-
 def _read_maildir_file(maildir: Path, file: Path, office: frozenset[str]) -> Iterator[Item]:
-    yield _parse_mail(str(maildir), f"{file.parent.name}/{file.name}", file.read_bytes(), office,
-                      maildir_name_time(file.name))
+    yield parse_or_quarantine(str(maildir), f"{file.parent.name}/{file.name}", file.read_bytes(),
+                              office_addresses=office, received_at=maildir_name_time(file.name))
 
 
 def _read_mbox_range(path: Path, start: int, end: int, first_line: int, *, office: frozenset[str]
@@ -181,7 +131,8 @@ def _read_mbox_range(path: Path, start: int, end: int, first_line: int, *, offic
     source = str(path)
     for lineno, data, opened in mbox_messages(path, MboxSpan(start, end, first_line, 1)):
         if data.strip():
-            yield _parse_mail(source, f"message at line {lineno}", data, office, from_line_time(opened))
+            yield parse_or_quarantine(source, f"message at line {lineno}", data, office_addresses=office,
+                                      received_at=from_line_time(opened))
 
 
 # -- dialogue dumps, streamed ------------------------------------------------------------------------

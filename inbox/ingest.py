@@ -18,7 +18,7 @@ from typing import Any
 from inbox.domain import Attachment, Channel, Direction, Identity, IdentityKind, IncomingMessage, Quarantined
 from inbox.parsers import read_any
 from inbox.parsers.detect import Format, detect_format, expand, skipped
-from inbox.parsers.email import MboxSpan, mbox_spans, read_mbox
+from inbox.parsers.mailbox import MboxSpan, mbox_spans, read_mbox
 from inbox.text import clean_text
 
 Item = IncomingMessage | Quarantined

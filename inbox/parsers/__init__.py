@@ -7,7 +7,8 @@ never stops the rest.
 
 from inbox.parsers.detect import Format, detect_format, read_any
 from inbox.parsers.dialog import parse_henvendelse, read_dialog_json
-from inbox.parsers.email import parse_email_bytes, read_maildir, read_mbox
+from inbox.parsers.email import parse_email_bytes
+from inbox.parsers.mailbox import read_maildir, read_mbox
 from inbox.parsers.twilio import parse_twilio_message, read_twilio_csv, read_twilio_json
 
 __all__ = [

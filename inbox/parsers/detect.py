@@ -7,10 +7,10 @@ from enum import StrEnum
 from pathlib import Path
 
 from inbox.domain import Quarantined
-from inbox.parsers.common import Items, RecordError, safe_text
+from inbox.parsers.common import Items
 from inbox.parsers.dialog import read_dialog_json
-from inbox.parsers.email import parse_email_bytes, read_maildir, read_mbox
 from inbox.parsers.jsonl import looks_like_jsonl, read_jsonl
+from inbox.parsers.mailbox import parse_or_quarantine, read_maildir, read_mbox
 from inbox.parsers.twilio import read_twilio_csv, read_twilio_json
 
 
@@ -137,14 +137,7 @@ def _read_eml(path: Path, office: frozenset[str]) -> Items:
     except OSError as exc:
         yield Quarantined(str(path), "file", f"unreadable file ({type(exc).__name__})", channel="email")
         return
-    try:
-        yield parse_email_bytes(data, office_addresses=office)
-    except RecordError as exc:
-        yield Quarantined(str(path), "message 1", str(exc), raw=safe_text(data.decode("utf-8", "replace")),
-                          channel="email")
-    except Exception as exc:  # the type only: an exception's text may quote the mail
-        yield Quarantined(str(path), "message 1", f"unparseable mail ({type(exc).__name__})",
-                          raw=safe_text(data.decode("utf-8", "replace")), channel="email")
+    yield parse_or_quarantine(str(path), "message 1", data, office_addresses=office)
 
 
 def skipped(path: Path) -> list[Quarantined]:

@@ -1,10 +1,10 @@
-"""Email: one RFC 5322 message, an mbox file, a Maildir. Parsed with the stdlib email package."""
+"""Email: one RFC 5322 message, parsed with the stdlib email package (its containers, mbox and Maildir, are
+:mod:`inbox.parsers.mailbox`; the bounds on its MIME structure :mod:`inbox.parsers.mime_limits`)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -13,11 +13,11 @@ from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
-from pathlib import Path
 from typing import Any
 
-from inbox.domain import Attachment, Channel, Direction, IncomingMessage, Quarantined, content_hash
-from inbox.parsers.common import Items, RecordError, decode_text, safe_text, storable_time
+from inbox.domain import Attachment, Channel, Direction, IncomingMessage, content_hash
+from inbox.parsers.common import RecordError, decode_text, safe_text, storable_time
+from inbox.parsers.mime_limits import MAX_MIME_DEPTH, check_mime_structure, mime_depth
 from inbox.text import html_to_text
 
 
@@ -216,53 +216,6 @@ def parse_email_bytes(data: bytes, *, office_addresses: frozenset[str] = frozens
     return _build(data, fields, office_addresses, received_at)
 
 
-#: The most MIME parts a mail may have, and the most multipart containers (each nests the ones inside it):
-#: the stdlib parser's time grows faster than the number of parts (5,000 parts: 4 s; 50,000 in 3 MB: 69 s
-#: and 766 MB). Real mail has a handful of each.
-MAX_MIME_PARTS = 1000
-MAX_MIME_CONTAINERS = 200
-#: The deepest nesting of parts read (a forwarded mail inside a forwarded mail … counts one level each).
-MAX_MIME_DEPTH = 150
-#: The parser checks every line against each open container's boundary: containers × lines is bounded too
-#: (100 containers around 1.5 million lines took 39 s; this bound is about a second).
-MAX_MIME_LINE_CHECKS = 5_000_000
-_BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
-_DELIMITER_LINE = re.compile(rb"^--([^\r\n]{1,200}?)(?:--)?[ \t]*\r?$", re.MULTILINE)
-
-
-def check_mime_structure(data: bytes) -> None:
-    """Refuse (RecordError, so the mail is quarantined) a mail with more MIME parts or multipart containers
-    than a real one has, before the parser reads it: counted on the raw bytes, in linear time."""
-    if _BOUNDARY_PARAM.search(data) is None:
-        return
-    boundaries = {m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(data)}
-    if len(boundaries) > MAX_MIME_CONTAINERS:
-        raise RecordError(f"too many MIME containers (over {MAX_MIME_CONTAINERS}): not read")
-    if len(boundaries) > 1 and len(boundaries) * data.count(b"\n") > MAX_MIME_LINE_CHECKS:
-        raise RecordError(f"too many lines for its {len(boundaries)} nested MIME containers: not read")
-    parts = 0
-    for m in _DELIMITER_LINE.finditer(data):
-        if m.group(1) in boundaries:
-            parts += 1
-            if parts > MAX_MIME_PARTS:
-                raise RecordError(f"too many MIME parts (over {MAX_MIME_PARTS}): not read")
-
-
-def _mime_depth(msg: Message) -> int:
-    """How deep a parsed mail's parts nest (1: no parts), walked without recursion."""
-    deepest = 0
-    stack: list[tuple[Message, int]] = [(msg, 1)]
-    while stack:
-        part, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_MIME_DEPTH:
-            return deepest
-        payload = part.get_payload() if part.is_multipart() else None
-        if isinstance(payload, list):
-            stack.extend((p, depth + 1) for p in payload if isinstance(p, Message))
-    return deepest
-
-
 @dataclass(frozen=True, slots=True)
 class _Fields:
     """What a mail's reader found: decoded header values and the body."""
@@ -325,7 +278,7 @@ def _simple_fields(data: bytes) -> _Fields | None:
         if not seen.keys() & {"from", "date", "message-id", "subject"}:
             return None
         if msg.is_multipart():
-            if _mime_depth(msg) > MAX_MIME_DEPTH:
+            if mime_depth(msg) > MAX_MIME_DEPTH:
                 return None  # the full reader refuses it, saying why
             found = _simple_parts(msg)
             if found is None:
@@ -401,7 +354,7 @@ def _full_fields(data: bytes) -> _Fields:
     msg = _PARSER.parsebytes(data)
     if not isinstance(msg, EmailMessage):
         raise RecordError("not an email message")
-    if msg.is_multipart() and _mime_depth(msg) > MAX_MIME_DEPTH:
+    if msg.is_multipart() and mime_depth(msg) > MAX_MIME_DEPTH:
         raise RecordError(f"MIME parts nested deeper than {MAX_MIME_DEPTH} levels: not read")
     if not any(k.lower() in ("from", "date", "message-id", "subject") for k in msg):
         raise RecordError("no mail headers (From, Date, Message-ID, Subject) found")
@@ -531,141 +484,3 @@ def _build(data: bytes, f: _Fields, office_addresses: frozenset[str], received_a
         digest=digest,
         flags=flags,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class MboxSpan:
-    """A byte range of an mbox that starts at a message boundary (for reading a big mbox in parallel)."""
-
-    start: int
-    end: int | None
-    first_line: int
-    first_index: int
-
-
-_MBOX_BOUNDARY = re.compile(rb"(?:\A|\n[ \t\r\f\v]*\n)(?=From )")
-
-
-def mbox_spans(path: Path, parts: int) -> list[MboxSpan]:
-    """Cut an mbox into about ``parts`` ranges at message boundaries, with their first line and message
-    numbers, so each range can be read on its own and positions stay those of a sequential read."""
-    data = path.read_bytes()
-    bounds = [m.end() for m in _MBOX_BOUNDARY.finditer(data)]
-    if data.startswith(b"\xef\xbb\xbfFrom "):  # the sequential reader drops a leading BOM
-        bounds.insert(0, 0)
-    if parts <= 1 or len(bounds) < 2 * parts:
-        return [MboxSpan(0, None, 1, 1)]
-    step = len(bounds) // parts
-    cuts = [bounds[i] for i in range(step, len(bounds), step)][: parts - 1]
-    spans: list[MboxSpan] = []
-    prev, line, index = 0, 1, 1
-    lead = 0 if bounds[0] == 0 else 1  # text before the first From_ line reads as one message
-    for cut in [*cuts, None]:
-        spans.append(MboxSpan(prev, cut, line, index))
-        if cut is not None:
-            line += data.count(b"\n", prev, cut)
-            index += sum(1 for b in bounds if prev <= b < cut) + (lead if prev == 0 else 0)
-            prev = cut
-    return spans
-
-
-def mbox_messages(path: Path, span: MboxSpan | None = None) -> Iterator[tuple[int, bytes, bytes]]:
-    """Split an mbox into (first line number, raw bytes, the ``From_`` line that opened it or b""), streaming;
-    ``>From`` escapes are undone. A ``From_`` line with nothing after it still counts as a (empty) message."""
-    buf: list[bytes] = []
-    start = 0
-    opened = b""
-    prev_blank = True
-    span = span or MboxSpan(0, None, 1, 1)
-    with path.open("rb") as f:
-        f.seek(span.start)
-        remaining = None if span.end is None else span.end - span.start
-        for lineno, line in enumerate(f, start=span.first_line):
-            if remaining is not None:
-                if remaining <= 0:
-                    break
-                remaining -= len(line)
-            if lineno == 1:
-                line = line.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM before the first From_ line
-            if line.startswith(b"From ") and prev_blank:
-                if buf or opened:
-                    yield start, b"".join(buf), opened
-                buf = []
-                start = lineno
-                opened = line
-            else:
-                if start == 0:
-                    start = lineno
-                if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
-                    line = line[1:]
-                buf.append(line)
-            prev_blank = not line.strip()
-    if buf or opened:
-        yield start, b"".join(buf), opened
-
-
-def from_line_time(line: bytes) -> datetime | None:
-    """The delivery time on an mbox ``From_`` line (``From addr Mon Nov  9 13:20:00 2026``, UTC), or None."""
-    words = line.split()
-    if len(words) < 7 or words[3] not in _MONTHS:
-        return None
-    try:  # read by hand: strptime was a noticeable part of reading a big mbox
-        hour, minute, second = (int(x) for x in words[5].split(b":"))
-        return datetime(int(words[6]), _MONTHS[words[3]], int(words[4]), hour, minute, second, tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-_MONTHS = {m: n for n, m in enumerate((b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep",
-                                       b"Oct", b"Nov", b"Dec"), start=1)}
-
-
-#: A Maildir file's name starts with the time it was delivered (``1762694400.M1P2.host:2,S``).
-_MAILDIR_TIME = re.compile(r"(\d{9,11})\.")
-
-
-def maildir_name_time(name: str) -> datetime | None:
-    """The delivery time a Maildir file's name starts with, or None."""
-    found = _MAILDIR_TIME.match(name)
-    if found is None:
-        return None
-    when = datetime.fromtimestamp(int(found.group(1)), UTC)
-    return when if when <= datetime.now(UTC) + DATE_AFTER_ARRIVAL else None
-
-
-def read_mbox(path: Path, *, office_addresses: frozenset[str] = frozenset(), span: MboxSpan | None = None) -> Items:
-    source = str(path)
-    for n, (lineno, data, opened) in enumerate(mbox_messages(path, span), start=span.first_index if span else 1):
-        position = f"message {n} (line {lineno})"
-        if not opened and not data.strip():
-            continue  # blank lines before the first From_ line
-        try:
-            yield parse_email_bytes(data, office_addresses=office_addresses, received_at=from_line_time(opened))
-        except RecordError as exc:
-            yield Quarantined(source, position, str(exc), raw=safe_text(data.decode("utf-8", "replace")),
-                              channel="email")
-        except Exception as exc:  # the stdlib parser is lenient, but never let one mail stop the rest
-            yield Quarantined(source, position, f"unparseable mail ({type(exc).__name__})",
-                              raw=safe_text(data.decode("utf-8", "replace")), channel="email")
-
-
-def read_maildir(path: Path, *, office_addresses: frozenset[str] = frozenset()) -> Items:
-    source = str(path)
-    for sub in ("cur", "new"):
-        folder = path / sub
-        if not folder.is_dir():
-            continue
-        for file in sorted(folder.iterdir()):
-            if not file.is_file():
-                continue
-            position = f"{sub}/{file.name}"
-            data = file.read_bytes()
-            try:
-                yield parse_email_bytes(data, office_addresses=office_addresses,
-                                        received_at=maildir_name_time(file.name))
-            except RecordError as exc:
-                yield Quarantined(source, position, str(exc), raw=safe_text(data.decode("utf-8", "replace")),
-                                  channel="email")
-            except Exception as exc:
-                yield Quarantined(source, position, f"unparseable mail ({type(exc).__name__})",
-                                  raw=safe_text(data.decode("utf-8", "replace")), channel="email")

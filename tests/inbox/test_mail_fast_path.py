@@ -13,6 +13,7 @@ import pytest
 
 from inbox.domain import IncomingMessage
 from inbox.parsers import email as mail
+from inbox.parsers.mailbox import mbox_messages
 from tests.badinput.corpus import MAIL_CASES
 
 HEAD = (b"To: Nav <nav@nav.example.no>\nDate: Tue, 03 Nov 2026 10:00:00 +0100\nMessage-ID: <m%d@x.no>\n"
@@ -88,7 +89,7 @@ def test_exports_read_alike_and_mostly_take_the_quick_path(tmp_path: Path) -> No
 
     demo = Path(str(resources.files("flerkanal.demo") / "mail.mbox"))
     generate(tmp_path, 300, seed=3)  # realistic exports: HTML-only mails, quoted replies in several styles
-    mails = [d for src in (tmp_path / "mail.mbox", demo) for _, d, _ in mail.mbox_messages(src)]
+    mails = [d for src in (tmp_path / "mail.mbox", demo) for _, d, _ in mbox_messages(src)]
     quick = 0
     for data in mails:
         full, product, took = both_ways(data)
