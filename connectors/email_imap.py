@@ -30,7 +30,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 import ssl
 from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
@@ -42,6 +41,7 @@ import aioimaplib
 
 from connectors.base import Connector, OutgoingReply, PullResult, SendResult
 from connectors.email_smtp import SmtpSender, SmtpSettings
+from connectors.imap_wire import EXISTS, UIDVALIDITY, astring, parse_fetch, parse_search
 from inbox.domain import Channel, IncomingMessage, Quarantined
 from inbox.errors import AuthError, ConfigError, ConnectorError, PermanentError, TransientError
 from inbox.parsers.common import RecordError
@@ -51,11 +51,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]", re.IGNORECASE)
-_FETCH_START = re.compile(rb"^\d+ FETCH \(", re.IGNORECASE)
-_FETCH_UID = re.compile(rb"\bUID (\d+)", re.IGNORECASE)
-_FETCH_DATE = re.compile(rb'\bINTERNALDATE "([^"]{1,40})"', re.IGNORECASE)
-_EXISTS = re.compile(rb"^\d+ EXISTS", re.IGNORECASE)
 _MAX_IDLE = 29 * 60.0  # servers may end an IDLE after 30 minutes (RFC 2177)
 
 
@@ -135,62 +130,6 @@ class _Session:
         if transport is not None:
             transport.close()
         self.lost.set()
-
-
-def _astring(name: str) -> str:
-    """A mailbox name as an IMAP astring (quoted when it has spaces or specials)."""
-    if name and re.fullmatch(r"[A-Za-z0-9_.\-/&]+", name):
-        return name
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _parse_fetch(lines: list[Any]) -> dict[int, tuple[bytes, datetime | None]]:
-    """UID → (raw message, INTERNALDATE) from a ``UID FETCH (UID INTERNALDATE BODY.PEEK[])`` response (the
-    items in any order, before or after the body); the date is None when the server gave none we can read."""
-    out: dict[int, tuple[bytes, datetime | None]] = {}
-    uid: int | None = None
-    body: bytes | None = None
-    when: datetime | None = None
-
-    def flush() -> None:
-        if uid is not None and body is not None:
-            out[uid] = (body, when)
-
-    for line in lines:
-        if isinstance(line, bytearray):
-            body = bytes(line)
-            continue
-        if not isinstance(line, bytes):
-            continue
-        if _FETCH_START.match(line):
-            flush()
-            uid, body, when = None, None, None
-        m = _FETCH_UID.search(line)
-        if m and uid is None:
-            uid = int(m.group(1))
-        d = _FETCH_DATE.search(line)
-        if d and when is None:
-            when = internaldate(d.group(1))
-    flush()
-    return out
-
-
-def internaldate(value: bytes) -> datetime | None:
-    """An IMAP INTERNALDATE (``02-Nov-2026 09:30:00 +0100``, the day maybe space-padded): when the server
-    received the mail. None when unreadable."""
-    try:
-        return datetime.strptime(value.decode("ascii").strip(), "%d-%b-%Y %H:%M:%S %z")
-    except (UnicodeDecodeError, ValueError):
-        return None
-
-
-def _parse_search(lines: list[Any]) -> list[int]:
-    """UIDs from a ``UID SEARCH`` response; the last line is the tagged completion text."""
-    uids: set[int] = set()
-    for line in lines[:-1]:
-        if isinstance(line, bytes | bytearray):
-            uids.update(int(tok) for tok in bytes(line).split() if tok.isdigit())
-    return sorted(uids)
 
 
 class ImapConnector(Connector):
@@ -296,13 +235,13 @@ class ImapConnector(Connector):
         await self._call(session, proto.capability())
 
     async def _select(self, session: _Session, *, fresh: bool) -> int:
-        resp = await self._call(session, session.imap.select(_astring(self.settings.mailbox)))
+        resp = await self._call(session, session.imap.select(astring(self.settings.mailbox)))
         if resp.result != "OK":
             if not fresh:  # e.g. dovecot's "Mailbox was deleted under us" after a UIDVALIDITY change
                 raise _Dropped(f"SELECT answered {resp.result}")
             raise PermanentError(f"IMAP mailbox {self.settings.mailbox!r} cannot be selected")
         for line in resp.lines:
-            if isinstance(line, bytes | bytearray) and (m := _UIDVALIDITY.search(bytes(line))):
+            if isinstance(line, bytes | bytearray) and (m := UIDVALIDITY.search(bytes(line))):
                 return int(m.group(1))
         raise PermanentError("IMAP server sent no UIDVALIDITY for the mailbox")
 
@@ -329,7 +268,7 @@ class ImapConnector(Connector):
         if resp.result != "OK":
             raise _Dropped(f"UID SEARCH answered {resp.result}")
         # n:* matches the newest mail even when n is past it: keep only what is really after the cursor.
-        return [u for u in _parse_search(resp.lines) if u > uid]
+        return [u for u in parse_search(resp.lines) if u > uid]
 
     # -- pull -------------------------------------------------------------------------------------
     async def pull(self, cursor: str | None) -> PullResult:
@@ -368,7 +307,7 @@ class ImapConnector(Connector):
                                                               "(UID INTERNALDATE BODY.PEEK[])"), limit=False)
             if resp.result != "OK":
                 raise _Dropped(f"UID FETCH answered {resp.result}")
-            fetched = _parse_fetch(resp.lines)
+            fetched = parse_fetch(resp.lines)
             wanted = set(batch)
             for uid in sorted(u for u in fetched if u in wanted):  # a UID gone since SEARCH is skipped
                 items.append(self._parse(uid, *fetched[uid]))
@@ -455,7 +394,7 @@ class ImapConnector(Connector):
                         raise _Dropped("connection lost while idling")
                     break  # time is up, or a pull wants the connection
                 lines = get.result()
-                if any(isinstance(x, bytes | bytearray) and _EXISTS.match(bytes(x)) for x in lines):
+                if any(isinstance(x, bytes | bytearray) and EXISTS.match(bytes(x)) for x in lines):
                     arrived = True
                     break
                 # keep-alives, flag changes, expunges: nothing to pull; keep waiting

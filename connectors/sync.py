@@ -49,13 +49,11 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import random
-import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -64,21 +62,36 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from connectors.backoff import Backoff, describe_error, needs_person
 from connectors.base import Connector, PullResult
 from connectors.metrics import SyncMetrics
+from connectors.serving import EmbeddedServer, Served, listen
 from connectors.webhooks import BatchingSink, DeliveryStatus, create_webhook_app, status_advances
 from inbox.domain import IncomingMessage, Quarantined
-from inbox.errors import AuthError, ConfigError, InboxError, PermanentError, RateLimited, TransientError
+from inbox.errors import ConfigError, InboxError, PermanentError, TransientError
+from inbox.health import HEALTH_PREFIX, ConnectorHealth, load_health, summarise
 from inbox.matching import Matcher
-from inbox.parsers.common import iso_time
 from inbox.storage.repository import Store
 from inbox.storage.writer import IngestSummary
+
+# The health record, the backoff and the error texts live in their own modules; the daemon's users import
+# them from here too.
+__all__ = [
+    "HEALTH_PREFIX",
+    "Backoff",
+    "ConnectorHealth",
+    "SyncDaemon",
+    "SyncOptions",
+    "WebhookOptions",
+    "describe_error",
+    "load_health",
+    "summarise",
+]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-HEALTH_PREFIX = "sync-health/"
 _MAX_STATUSES = 100_000
 
 
@@ -107,142 +120,6 @@ class WebhookOptions:
     account_sid: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
-
-
-class Backoff:
-    """Delays between failed attempts of one connector (see the module docstring)."""
-
-    def __init__(self, initial: float, maximum: float, rng: random.Random | None = None) -> None:
-        self.initial = max(0.0, initial)
-        self.maximum = max(self.initial, maximum)
-        self.rng = rng or random.Random()
-        self.failures = 0
-
-    def next_delay(self, exc: BaseException) -> float:
-        self.failures += 1
-        if isinstance(exc, RateLimited) and exc.retry_after is not None:
-            wait = max(exc.retry_after, self.initial)  # honoured even beyond backoff_max
-            return wait + self.rng.uniform(0.0, min(wait * 0.1, 5.0))
-        if isinstance(exc, AuthError | PermanentError):
-            base = self.maximum
-        else:
-            base = min(self.maximum, self.initial * 2.0 ** min(self.failures - 1, 60))
-        return self.rng.uniform(base / 2, base)
-
-    def reset(self) -> None:
-        self.failures = 0
-
-
-def describe_error(exc: BaseException) -> str:
-    """A safe one-line description: flerkanal's own messages (which hold no message text, ID numbers or
-    secrets), else the exception's class name only."""
-    if isinstance(exc, InboxError):
-        text = str(exc)
-        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    return type(exc).__name__
-
-
-def _needs_person(exc: BaseException) -> bool:
-    return isinstance(exc, AuthError | PermanentError)
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.isoformat() if dt else None
-
-
-@dataclass
-class ConnectorHealth:
-    """How one connector is doing. ``status``: starting, ok, retrying (transient trouble), failing (needs a
-    person: credentials or configuration), stopped."""
-
-    name: str
-    channel: str
-    status: str = "starting"
-    last_success: datetime | None = None
-    last_error: str = ""
-    last_error_at: datetime | None = None
-    errors_in_a_row: int = 0
-    retry_at: datetime | None = None
-    cursor: str | None = None
-    pulls: int = 0
-    new: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    mode: str = "daemon"
-    pid: int = field(default_factory=os.getpid)
-    updated_at: datetime | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name, "channel": self.channel, "status": self.status,
-            "last_success": _iso(self.last_success), "last_error": self.last_error,
-            "last_error_at": _iso(self.last_error_at), "errors_in_a_row": self.errors_in_a_row,
-            "retry_at": _iso(self.retry_at), "cursor": self.cursor, "pulls": self.pulls, "new": self.new,
-            "duplicates": self.duplicates, "quarantined": self.quarantined, "mode": self.mode, "pid": self.pid,
-            "updated_at": _iso(self.updated_at),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ConnectorHealth:
-        def num(key: str) -> int:
-            value = data.get(key)
-            return value if isinstance(value, int) else 0
-
-        cursor = data.get("cursor")
-        return cls(
-            name=str(data.get("name") or ""), channel=str(data.get("channel") or ""),
-            status=str(data.get("status") or "unknown"), last_success=iso_time(data.get("last_success")),
-            last_error=str(data.get("last_error") or ""), last_error_at=iso_time(data.get("last_error_at")),
-            errors_in_a_row=num("errors_in_a_row"), retry_at=iso_time(data.get("retry_at")),
-            cursor=cursor if isinstance(cursor, str) else None, pulls=num("pulls"), new=num("new"),
-            duplicates=num("duplicates"), quarantined=num("quarantined"), mode=str(data.get("mode") or ""),
-            pid=num("pid"), updated_at=iso_time(data.get("updated_at")),
-        )
-
-
-def load_health(store: Store, name: str) -> ConnectorHealth | None:
-    """The health record a daemon last wrote for connector ``name`` (None: never synced)."""
-    raw = store.get_cursor(HEALTH_PREFIX + name)
-    if not raw:
-        return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    return ConnectorHealth.from_dict(data) if isinstance(data, dict) else None
-
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without its signal handling: the daemon's owner decides what SIGINT/SIGTERM do."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
-
-
-@dataclass
-class _Served:
-    name: str
-    server: _EmbeddedServer
-    task: asyncio.Task[None]
-    sock: socket.socket
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    family, kind, proto, _, address = infos[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(1024)
-        sock.setblocking(False)
-    except OSError:
-        sock.close()
-        raise
-    return sock
 
 
 class SyncDaemon:
@@ -284,7 +161,7 @@ class SyncDaemon:
         self._write_lock = threading.Lock()
         self._cursors: dict[str, str | None] = {}
         self._reset_tried: set[str] = set()
-        self._servers: list[_Served] = []
+        self._servers: list[Served] = []
         self._statuses: OrderedDict[str, str] = OrderedDict()
         self._closed = False
 
@@ -384,7 +261,7 @@ class SyncDaemon:
             except Exception as exc:
                 delay = backoff.next_delay(exc)
                 attempts += 1
-                give_up = once and (_needs_person(exc) or attempts >= self.options.once_attempts)
+                give_up = once and (needs_person(exc) or attempts >= self.options.once_attempts)
                 await self._failed(health, exc, None if give_up else delay)
                 if give_up or await self._pause(delay):
                     return
@@ -506,7 +383,7 @@ class SyncDaemon:
 
     async def _failed(self, health: ConnectorHealth, exc: BaseException, delay: float | None) -> None:
         now = datetime.now(UTC)
-        health.status = "failing" if _needs_person(exc) or delay is None else "retrying"
+        health.status = "failing" if needs_person(exc) or delay is None else "retrying"
         health.last_error = describe_error(exc)
         health.last_error_at = now
         health.errors_in_a_row += 1
@@ -562,13 +439,13 @@ class SyncDaemon:
 
     async def _serve(self, name: str, app: Starlette, host: str, port: int) -> None:
         try:
-            sock = _listen(host, port)
+            sock = listen(host, port)
         except OSError as exc:
             raise ConfigError(f"cannot listen on {host}:{port} for the {name} server "
                               f"({exc.strerror or type(exc).__name__}); choose another host or port") from exc
         config = uvicorn.Config(app, lifespan="on", log_config=None, access_log=False, http="h11", ws="none",
                                 timeout_graceful_shutdown=5)
-        server = _EmbeddedServer(config)
+        server = EmbeddedServer(config)
 
         async def serve() -> None:
             try:
@@ -586,7 +463,7 @@ class SyncDaemon:
                 await asyncio.wait_for(task, 5.0)
             sock.close()
             raise ConfigError(f"the {name} server on {host}:{port} did not start")
-        self._servers.append(_Served(name, server, task, sock))
+        self._servers.append(Served(name, server, task, sock))
         self.ports[name] = int(sock.getsockname()[1])
         log.info("%s server listening on %s:%d", name, host, self.ports[name])
 
@@ -602,8 +479,3 @@ class SyncDaemon:
             except Exception as exc:
                 log.warning("the %s server ended with %s", s.name, type(exc).__name__)
             s.sock.close()
-
-
-def summarise(health: Iterable[ConnectorHealth]) -> dict[str, dict[str, Any]]:
-    """Health records as plain dicts keyed by name (for JSON output)."""
-    return {h.name: h.as_dict() for h in health}

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from inbox.health import HEALTH_PREFIX
 from inbox.parsers.common import iso_time
 from inbox.storage.repository import QueueStats, Store
 from inbox.workdays import DEFAULT_TARGET_HOURS, working_target_seconds
 
-HEALTH_PREFIX = "sync-health/"  # where the sync daemon (connectors.sync) records each connector's health
 HISTORY_DAYS = 7
 
 

@@ -532,7 +532,7 @@ def test_a_mail_with_many_ordinary_parts_is_still_read(tmp_path: Path) -> None:
 
 
 def test_imap_internaldate_gives_the_arrival_whatever_the_order_of_the_fetch_items() -> None:
-    from connectors.email_imap import _parse_fetch
+    from connectors.imap_wire import parse_fetch
 
     mail_bytes = eml("<imap@example.com>", date="Sat, 01 Jan 2000 08:00:00 +0100")
     arrived = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -544,7 +544,7 @@ def test_imap_internaldate_gives_the_arrival_whatever_the_order_of_the_fetch_ite
         b"3 FETCH (UID 9 BODY[] {%d}" % len(mail_bytes), bytearray(mail_bytes), b")",
         b"A4 OK Fetch completed.",
     ]
-    fetched = _parse_fetch(lines)
+    fetched = parse_fetch(lines)
     assert {uid: when for uid, (_, when) in fetched.items()} == {7: arrived, 8: arrived, 9: None}
     from inbox.parsers.email import parse_email_bytes
 
