@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import mailbox
+import subprocess
+import sys
 from collections import Counter
 from datetime import date, datetime
 from email import policy
@@ -334,6 +336,18 @@ def test_bad_arguments(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------------
 # The bundled demo data
 # --------------------------------------------------------------------------------------------------
+
+
+def test_demo_data_is_what_make_demo_data_writes(tmp_path: Path) -> None:
+    """bench/make_demo_data.py (demo_messages.toml through synth's encoding) rebuilds the bundled files."""
+    script = Path(__file__).resolve().parents[2] / "bench" / "make_demo_data.py"
+    done = subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    bundled = [*demo_files(), demo_contacts(), demo_labels()]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in bundled)
+    for path in bundled:
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_demo_files_exist() -> None:
