@@ -11,10 +11,11 @@ from sqlalchemy import text
 from dedup.batch import MemoryContext, group_messages
 from dedup.matcher import InquiryMatcher
 from dedup.train import EXPORTS, LabelledSet
+from flerkanal.demo import DEMO_DIR
 from inbox.ingest import read_files
 from inbox.storage.repository import Store, read_contacts_csv
 
-DEMO = Path(__file__).resolve().parents[2] / "inbox" / "demo"
+DEMO = DEMO_DIR
 
 
 def live_groups(folder: Path, embedder: Any, db_url: str) -> set[frozenset[str]]:
