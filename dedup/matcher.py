@@ -19,9 +19,8 @@ For each new inbound message:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,7 +34,7 @@ from dedup.language import language
 from dedup.neighbours import HINT_WINDOW, Entry, WindowIndex, best_hint, says_it_wrote_before, signer
 from dedup.normalise import fold, normalise
 from dedup.scorer import Scorer
-from dedup.vector_cache import text_key
+from dedup.vector_cache import CachedEmbedder
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.matching import NEW_THREAD, CandidateMessage, MatchContext, MatchDecision, structural_decision
 from inbox.text import is_content_free
@@ -85,50 +84,6 @@ class MatcherConfig:
     window: timedelta = DEFAULT_WINDOW
     threshold: float = DEFAULT_THRESHOLD
     content_free_window: timedelta = CONTENT_FREE_WINDOW
-
-
-def _text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
-
-
-class VectorCache:
-    """Embeddings by normalised-text hash; bounded (LRU) so long runs stay within memory."""
-
-    def __init__(self, embedder: Embedder, max_items: int = 200_000) -> None:
-        self.embedder = embedder
-        self.max_items = max_items
-        self._vecs: OrderedDict[str, np.ndarray[Any, Any]] = OrderedDict()
-
-    def warm(self, texts: Sequence[str]) -> None:
-        missing = list(dict.fromkeys(t for t in texts if _text_key(t) not in self._vecs))
-        if missing:
-            vecs = self.embedder.embed(missing)
-            for t, v in zip(missing, vecs, strict=True):
-                self._put(_text_key(t), v)
-
-    def get(self, text: str) -> np.ndarray[Any, Any]:
-        key = _text_key(text)
-        if key not in self._vecs:
-            self.warm([text])
-        self._vecs.move_to_end(key)
-        return self._vecs[key]
-
-    def known(self, texts: Sequence[str]) -> dict[str, np.ndarray[Any, Any]]:
-        """Vectors of ``texts`` without running the model: those held here, and those in the on-disk store
-        when one stands behind the embedder. Texts never embedded are left out."""
-        out = {t: self._vecs[_text_key(t)] for t in texts if _text_key(t) in self._vecs}
-        missing = [t for t in dict.fromkeys(texts) if t not in out]
-        store = getattr(self.embedder, "store", None)
-        if not missing or store is None:
-            return out
-        by_key = {text_key(t): t for t in missing}
-        found = store.get_many(list(by_key))
-        return out | {by_key[k]: v for k, v in found.items()}
-
-    def _put(self, key: str, vec: np.ndarray[Any, Any]) -> None:
-        self._vecs[key] = vec
-        while len(self._vecs) > self.max_items:
-            self._vecs.popitem(last=False)
 
 
 class NameIndex:
@@ -267,7 +222,7 @@ class InquiryMatcher:
 
     def __init__(self, embedder: Embedder, scorer: Scorer | None = None, config: MatcherConfig | None = None,
                  *, collect: list[dict[str, Any]] | None = None) -> None:
-        self.vectors = VectorCache(embedder)
+        self.vectors = CachedEmbedder(embedder, disk=False)  # this matcher's memory of vectors
         self.scorer = scorer or Scorer.load()
         self.config = config or MatcherConfig()
         self.collect = collect  # when a list: every scored pair's features are appended (training)

@@ -539,13 +539,10 @@ def _sha256(path: Path) -> str:
 
 
 def default_cache_root() -> Path:
-    """``<user cache>/flerkanal/models``; ``FLERKANAL_CACHE_DIR`` overrides the user cache directory."""
-    override = os.environ.get("FLERKANAL_CACHE_DIR")
-    if override:
-        return Path(override) / "models"
-    import platformdirs
+    """Where converted models are kept: ``models/`` in the cache root (:func:`inbox.paths.cache_dir`)."""
+    from inbox.paths import cache_dir
 
-    return Path(platformdirs.user_cache_dir("flerkanal")) / "models"
+    return cache_dir() / "models"
 
 
 def default_model_dir(cache_root: Path | None = None) -> Path:

@@ -30,31 +30,6 @@ from inbox.text import clean_text
 EXPORTS = ("sms.json", "mail.mbox", "dialog.json")
 
 
-class CachedEmbedder:
-    """Remembers vectors by text across the many runs of a training session."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self._cache: dict[str, Any] = {}
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
-
-    def embed(self, texts: Sequence[str]) -> Any:
-        import numpy as np
-
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for t, v in zip(missing, self.inner.embed(missing), strict=True):
-                self._cache[t] = v
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
-
-
 @dataclass
 class LabelledSet:
     """A folder with the three exports, contacts.csv and labels.csv (the dev set's layout)."""

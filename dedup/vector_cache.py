@@ -6,15 +6,17 @@ named from the embedder's ``model_id`` (which includes everything that changes i
 is a BLAKE2 hash of the text handed to the embedder: for the matcher that is the normalised text, so
 the cache is keyed by *model + normalised text*. The texts themselves are never stored.
 
-:class:`CachedEmbedder` wraps any :class:`~dedup.embed.Embedder` with such a store.
+:class:`CachedEmbedder` wraps any :class:`~dedup.embed.Embedder` with such a store, a bounded memory of
+recent vectors, or both: the matcher's memory of a run, ``inbox dedup train``'s memory of a session and the
+on-disk cache are all this one class.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,21 +25,12 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.embed import Embedder
+from inbox.paths import cache_dir
 
-__all__ = ["CachedEmbedder", "VectorStore", "default_cache_root", "text_key", "vector_dir"]
+__all__ = ["CachedEmbedder", "VectorStore", "text_key", "vector_dir"]
 
 FloatArray = npt.NDArray[np.float32]
 _CHUNK = 500  # SQLite host parameters per query
-
-
-def default_cache_root() -> Path:
-    """``platformdirs.user_cache_dir("flerkanal")``; ``FLERKANAL_CACHE_DIR`` overrides it (as for models)."""
-    override = os.environ.get("FLERKANAL_CACHE_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("flerkanal"))
 
 
 def text_key(text: str) -> bytes:
@@ -46,10 +39,11 @@ def text_key(text: str) -> bytes:
 
 
 def vector_dir(model_id: str, cache_root: Path | None = None) -> Path:
-    """Where one model's vectors live: a readable slug of the model id plus a short hash of it."""
+    """Where one model's vectors live: ``<cache root>/vectors/`` (the root: ``cache_root``, else
+    :func:`inbox.paths.cache_dir`), a readable slug of the model id plus a short hash of it."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_id).strip("_")[:80] or "model"
     digest = hashlib.sha256(model_id.encode("utf-8")).hexdigest()[:10]
-    return (cache_root or default_cache_root()) / "vectors" / f"{slug}-{digest}"
+    return (cache_root or cache_dir()) / "vectors" / f"{slug}-{digest}"
 
 
 class VectorStore:
@@ -141,16 +135,26 @@ class VectorStore:
 
 
 class CachedEmbedder:
-    """An :class:`~dedup.embed.Embedder` that looks each text up in a :class:`VectorStore` first.
+    """An :class:`~dedup.embed.Embedder` that remembers vectors: the one vector cache of flerkanal.
 
-    Texts not in the store are embedded in one call to the wrapped embedder (duplicates once) and
-    stored. ``hits`` and ``misses`` count texts served from the store and texts embedded.
+    Two layers, each optional: the latest ``max_items`` vectors in memory (least recently used dropped
+    first), and every vector on disk in a :class:`VectorStore` under ``cache_root`` (``disk=False``: none).
+    A text found in neither is embedded by the wrapped embedder, unseen texts of one call in one batch
+    (duplicates once). When the wrapped embedder is itself a ``CachedEmbedder`` (a matcher's memory in front
+    of a run's disk cache), :meth:`known` asks it too.
+
+    The disk cache keeps no vectors in memory by default; a memory-only cache keeps 200,000. ``hits`` counts
+    texts served from the disk (and, in :meth:`embed`, repeats within the call), ``misses`` texts embedded.
     """
 
-    def __init__(self, inner: Embedder, cache_root: Path | None = None, *, store: VectorStore | None = None) -> None:
+    def __init__(self, inner: Embedder, cache_root: Path | None = None, *, store: VectorStore | None = None,
+                 disk: bool = True, max_items: int | None = None) -> None:
         self.inner = inner
         self._cache_root = cache_root
         self._store = store
+        self.disk = disk or store is not None
+        self.max_items = max_items if max_items is not None else (0 if self.disk else 200_000)
+        self._memory: OrderedDict[bytes, Any] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -163,39 +167,91 @@ class CachedEmbedder:
         return self.inner.dim
 
     @property
-    def store(self) -> VectorStore:
-        if self._store is None:  # no dim: asking the embedder for it would load its model
+    def store(self) -> VectorStore | None:
+        """The on-disk store (opened on first use), or None for a memory-only cache."""
+        if self._store is None and self.disk:  # no dim: asking the embedder for it would load its model
             self._store = VectorStore(self.inner.model_id, None, self._cache_root)
         return self._store
 
+    def _remember(self, key: bytes, vec: Any) -> None:
+        if self.max_items:
+            self._memory[key] = vec
+            while len(self._memory) > self.max_items:
+                self._memory.popitem(last=False)
+
+    def _fill(self, by_key: dict[bytes, str]) -> dict[bytes, Any]:
+        """Vectors for ``by_key`` (key → text, no repeats): from memory, the disk, else the wrapped embedder."""
+        found = {k: self._memory[k] for k in by_key if k in self._memory}
+        todo = [k for k in by_key if k not in found]
+        store = self.store
+        if todo and store is not None:
+            on_disk = store.get_many(todo)
+            self.hits += len(on_disk)
+            found.update(on_disk)
+            todo = [k for k in todo if k not in on_disk]
+        if todo:
+            vecs = self.inner.embed([by_key[k] for k in todo])
+            if store is not None:
+                vecs = np.asarray(vecs, dtype=np.float32)
+                store.put_many(zip(todo, vecs, strict=True))
+            found.update(zip(todo, vecs, strict=True))
+            self.misses += len(todo)
+        for k in by_key:
+            if k not in self._memory:
+                self._remember(k, found[k])
+        return found
+
     def warm(self, texts: Sequence[str]) -> int:
-        """Embed and store the texts not cached yet (nothing is returned); returns how many were embedded."""
+        """Embed and keep the texts not cached yet (nothing is returned); returns how many were embedded.
+
+        A disk cache without memory only fills the disk, without reading back the vectors it already has."""
         by_key = {text_key(t): t for t in texts}
-        todo = self.store.missing(list(by_key))
+        store = self.store
+        if self.max_items or store is None:
+            before = self.misses
+            self._fill(by_key)
+            return self.misses - before
+        todo = store.missing(list(by_key))
         if todo:
             vecs = np.asarray(self.inner.embed([by_key[k] for k in todo]), dtype=np.float32)
-            self.store.put_many(zip(todo, vecs, strict=True))
+            store.put_many(zip(todo, vecs, strict=True))
         self.misses += len(todo)
         return len(todo)
 
-    def embed(self, texts: Sequence[str]) -> FloatArray:
+    def get(self, text: str) -> Any:
+        """The vector of one text (embedded when never seen)."""
+        key = text_key(text)
+        vec = self._memory.get(key)
+        if vec is None:
+            return self._fill({key: text})[key]
+        self._memory.move_to_end(key)
+        return vec
+
+    def known(self, texts: Sequence[str]) -> dict[str, Any]:
+        """Vectors of ``texts`` without running the model: those in memory, on disk, or known to the wrapped
+        cache. Texts never embedded are left out."""
+        keys = {t: text_key(t) for t in dict.fromkeys(texts)}
+        out = {t: self._memory[k] for t, k in keys.items() if k in self._memory}
+        missing = [t for t in keys if t not in out]
+        store = self.store
+        if missing and store is not None:
+            found = store.get_many([keys[t] for t in missing])
+            out |= {t: found[keys[t]] for t in missing if keys[t] in found}
+            missing = [t for t in missing if t not in out]
+        if missing and isinstance(self.inner, CachedEmbedder):
+            out |= self.inner.known(missing)
+        return out
+
+    def embed(self, texts: Sequence[str]) -> Any:
         if isinstance(texts, str):
             raise TypeError("embed() takes a sequence of texts, not a single string")
         items = list(texts)
         if not items:
             return np.zeros((0, self.dim), dtype=np.float32)
         keys = [text_key(t) for t in items]
-        found = self.store.get_many(keys)
-        missing: dict[bytes, str] = {}
-        for k, t in zip(keys, items, strict=True):
-            if k not in found and k not in missing:
-                missing[k] = t
-        if missing:
-            vecs = np.asarray(self.inner.embed(list(missing.values())), dtype=np.float32)
-            new = list(zip(missing, vecs, strict=True))
-            self.store.put_many(new)
-            found.update(new)
-        self.misses += len(missing)
-        self.hits += len(items) - len(missing)
-        out: FloatArray = np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
-        return out
+        before = self.misses, self.hits
+        found = self._fill(dict(zip(keys, items, strict=True)))
+        embedded = self.misses - before[0]
+        self.hits = before[1] + len(items) - embedded
+        out = np.stack([found[k] for k in keys])
+        return out.astype(np.float32, copy=False) if self.disk else out

@@ -14,7 +14,8 @@ from dedup.categories import recall_by_kind
 from dedup.evaluate import Evaluation, evaluate
 from dedup.matcher import DEFAULT_THRESHOLD
 from dedup.scorer import Scorer
-from dedup.train import CachedEmbedder, LabelledSet, collect_pairs, run_set
+from dedup.train import LabelledSet, collect_pairs, run_set
+from dedup.vector_cache import CachedEmbedder
 from eval.conftest import REPO, shared_path
 
 FRESH = REPO / "eval" / "data" / "dedup-fresh"
@@ -40,7 +41,7 @@ def _report(capsys: pytest.CaptureFixture[str], what: str, ls: LabelledSet, grou
 
 @pytest.fixture(scope="module")
 def cached(embedder: Any) -> CachedEmbedder:
-    return CachedEmbedder(embedder)
+    return CachedEmbedder(embedder, disk=False)
 
 
 @pytest.mark.parametrize(("fit", "score", "precision", "f1"), [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import platformdirs
@@ -14,6 +15,14 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP, appauthor=False))
 
 
+#: Names a cache root instead of the user cache directory (a shared or a scratch folder, CI).
+CACHE_DIR_ENV = "FLERKANAL_CACHE_DIR"
+
+
 def cache_dir() -> Path:
-    """Where flerkanal caches models and embeddings (``$XDG_CACHE_HOME/flerkanal``)."""
+    """The one cache root: converted models under ``models/``, embeddings under ``vectors/``
+    (``$XDG_CACHE_HOME/flerkanal``; ``$FLERKANAL_CACHE_DIR`` overrides it)."""
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override)
     return Path(platformdirs.user_cache_dir(APP, appauthor=False))

@@ -309,7 +309,8 @@ def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None
     from dedup.matcher import DEFAULT_THRESHOLD
     from dedup.models import ModelSpec
     from dedup.scorer import WEIGHTS_FILE, Scorer
-    from dedup.train import CachedEmbedder, LabelledSet, collect_pairs, correction_pairs, cross_validate, held_out
+    from dedup.train import LabelledSet, collect_pairs, correction_pairs, cross_validate, held_out
+    from dedup.vector_cache import CachedEmbedder
 
     if corrections_db:
         from sqlalchemy.engine import make_url
@@ -325,7 +326,7 @@ def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None
     labelled = [LabelledSet(f) for f in folders]
     thr = DEFAULT_THRESHOLD if threshold is None else threshold
     spec = ModelSpec(model, device=device)
-    embedder = CachedEmbedder(spec.embedder())
+    embedder = CachedEmbedder(spec.embedder(), disk=False)  # the session's memory of vectors, nothing on disk
     # The default model's pairs are collected with the hand-set prior, so a refit never depends on the weights
     # it replaces; another model's with its own current weights (the prior's cosine scale is the default's).
     seed = Scorer.prior() if spec.key == "default" else spec.scorer()

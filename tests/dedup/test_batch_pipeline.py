@@ -356,3 +356,28 @@ def test_eval_names_a_file_that_is_not_what_the_option_takes(tmp_path: Path) -> 
         r = CliRunner().invoke(cli, ["dedup", "eval", *args])
         assert r.exit_code == 1 and not isinstance(r.exception, KeyError), r.output
         assert str(wrong) in r.output and "no column key" in r.output
+
+
+def test_one_vector_cache_memory_only_bounded_and_over_the_disk(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    class Counting(HashingEmbedder):
+        def embed(self, texts: Any) -> Any:
+            calls.append(list(texts))
+            return super().embed(texts)
+
+    memory = CachedEmbedder(Counting(dim=32), disk=False, max_items=2)
+    assert memory.store is None
+    assert memory.warm(["a", "b", "a"]) == 2 and calls == [["a", "b"]]
+    np.testing.assert_array_equal(memory.get("a"), Counting(dim=32).embed(["a"])[0])
+    memory.warm(["c"])  # the least recently used ("b") is dropped, never written anywhere
+    assert set(memory.known(["a", "b", "c"])) == {"a", "c"}
+    assert not (tmp_path / "vectors").exists()
+    # A matcher's memory in front of a run's disk cache: the disk answers what the memory forgot.
+    disk = CachedEmbedder(Counting(dim=32), tmp_path)
+    front = CachedEmbedder(disk, disk=False, max_items=1)
+    front.warm(["x", "y"])
+    calls.clear()
+    assert set(front.known(["x", "y", "z"])) == {"x", "y"} and calls == []
+    front.get("x")
+    assert calls == [] and (disk.hits, disk.misses) == (1, 2)

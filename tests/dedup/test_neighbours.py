@@ -174,7 +174,6 @@ def test_a_hint_is_withheld_when_the_writers_give_different_names_or_id_numbers(
 
 def test_the_index_takes_vectors_from_memory_and_the_disk_cache_and_never_runs_the_model(tmp_path: Path) -> None:
     from dedup.embed import HashingEmbedder
-    from dedup.matcher import VectorCache
     from dedup.vector_cache import CachedEmbedder
 
     class Counting(HashingEmbedder):
@@ -185,13 +184,13 @@ def test_the_index_takes_vectors_from_memory_and_the_disk_cache_and_never_runs_t
             return super().embed(texts)
 
     CachedEmbedder(HashingEmbedder(), tmp_path).embed(["stored on disk"])  # an earlier run
-    cache = VectorCache(CachedEmbedder(Counting(), tmp_path))
+    cache = CachedEmbedder(CachedEmbedder(Counting(), tmp_path), disk=False)  # a matcher's memory over the disk
     cache.warm(["held in memory"])
     calls = Counting.calls
     found = cache.known(["stored on disk", "held in memory", "never embedded"])
     assert set(found) == {"stored on disk", "held in memory"}
     assert Counting.calls == calls
-    assert set(VectorCache(Counting()).known(["never embedded"])) == set()
+    assert set(CachedEmbedder(Counting(), disk=False).known(["never embedded"])) == set()
 
 
 @pytest.mark.parametrize(("text", "wrote"), [
