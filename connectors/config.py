@@ -57,10 +57,10 @@ from connectors.sms_twilio import TwilioConnector, TwilioSettings
 from connectors.sync import SyncOptions, WebhookOptions
 from inbox.errors import ConfigError
 from inbox.identity import fnr_is_valid
+from inbox.paths import APP
 
 log = logging.getLogger(__name__)
 
-APP = "flerkanal"
 CONFIG_ENV = "INBOX_CONFIG"
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP, appauthor=False)) / "config.toml"

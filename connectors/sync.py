@@ -69,24 +69,12 @@ from connectors.serving import EmbeddedServer, Served, listen
 from connectors.webhooks import BatchingSink, DeliveryStatus, create_webhook_app, status_advances
 from inbox.domain import IncomingMessage, Quarantined
 from inbox.errors import ConfigError, InboxError, PermanentError, TransientError
-from inbox.health import HEALTH_PREFIX, ConnectorHealth, load_health, summarise
+from inbox.health import HEALTH_PREFIX, ConnectorHealth
 from inbox.matching import Matcher
 from inbox.storage.repository import Store
 from inbox.storage.writer import IngestSummary
 
-# The health record, the backoff and the error texts live in their own modules; the daemon's users import
-# them from here too.
-__all__ = [
-    "HEALTH_PREFIX",
-    "Backoff",
-    "ConnectorHealth",
-    "SyncDaemon",
-    "SyncOptions",
-    "WebhookOptions",
-    "describe_error",
-    "load_health",
-    "summarise",
-]
+__all__ = ["SyncDaemon", "SyncOptions", "WebhookOptions"]
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,8 @@ from flerkanal.cli.root import Ctx, err, fmt_duration, out
 
 if TYPE_CHECKING:
     from connectors.config import SyncConfig
-    from connectors.sync import ConnectorHealth, SyncDaemon
+    from connectors.sync import SyncDaemon
+    from inbox.health import ConnectorHealth
 
 __all__ = ["connectors", "sync"]
 
@@ -115,7 +116,7 @@ def sync(c: Ctx, config_file: Path | None, once: bool, only: tuple[str, ...], as
     health = asyncio.run(_run_once(daemon))
     failed = [h for h in health.values() if h.status != "ok"]
     if as_json:
-        from connectors.sync import summarise
+        from inbox.health import summarise
 
         out.print_json(data=summarise(health.values()))
     else:
@@ -164,7 +165,7 @@ def connectors(c: Ctx, config_file: Path | None, as_json: bool) -> None:
     from inbox.access import Permission
 
     c.require(Permission.ADMINISTER)
-    from connectors.sync import load_health
+    from inbox.health import load_health
 
     cfg = _load(config_file)
     options = cfg.options()

@@ -21,15 +21,17 @@ import pytest
 from click.testing import CliRunner
 
 from connectors.activity_plan import ActivityPlanConnector
+from connectors.backoff import Backoff, describe_error
 from connectors.base import Connector, OutgoingReply, PullResult, SendResult
 from connectors.config import load_config, parse_config
 from connectors.email_imap import EmailConnector
 from connectors.fake import FakeConnector
 from connectors.sms_twilio import TwilioConnector
-from connectors.sync import HEALTH_PREFIX, Backoff, SyncDaemon, SyncOptions, describe_error, load_health
+from connectors.sync import SyncDaemon, SyncOptions
 from connectors.webhooks import sign_request
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.errors import AuthError, ConfigError, PermanentError, RateLimited, StorageError, TransientError
+from inbox.health import HEALTH_PREFIX, load_health
 from inbox.storage.repository import Store
 from synth import fnr_for_index
 from tests.connectors.dovecot import free_port

@@ -22,8 +22,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from connectors.sync import load_health
 from flerkanal.cli import cli
+from inbox.health import load_health
 from inbox.storage.repository import Store
 from inbox.storage.writer import T_MSG
 from synth import fnr_for_index

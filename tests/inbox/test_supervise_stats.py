@@ -15,11 +15,12 @@ from click.testing import CliRunner
 
 from connectors.config import parse_config
 from connectors.fake import FakeConnector
-from connectors.sync import HEALTH_PREFIX, SyncDaemon, SyncOptions
+from connectors.sync import SyncDaemon, SyncOptions
 from flerkanal.cli import cli
 from flerkanal.demo import demo_contacts, demo_files
 from inbox.access import Role
 from inbox.domain import ThreadState
+from inbox.health import HEALTH_PREFIX
 from inbox.ingest import read_files
 from inbox.storage.repository import Store, read_contacts_csv
 from inbox.supervise import gather
