@@ -31,7 +31,15 @@ import numpy as np
 from dedup.embed import Embedder
 from dedup.features import Signals, mentioned_channels, pair_features
 from dedup.language import language
-from dedup.neighbours import HINT_WINDOW, Entry, WindowIndex, best_hint, says_it_wrote_before, signer
+from dedup.neighbours import (
+    HINT_WINDOW,
+    Entry,
+    WindowIndex,
+    best_hint,
+    says_it_wrote_before,
+    self_named,
+    signer,
+)
 from dedup.normalise import fold, normalise
 from dedup.scorer import Scorer
 from dedup.vector_cache import CachedEmbedder
@@ -72,6 +80,8 @@ UNKNOWN_WRITER = ("same unknown address", "")
 #: writing for someone: both persons' inquiries are candidates).
 WRITES_AS_OTHER = "registered sender; signed with another registered person's name"
 NAMES_OTHER = "registered sender; another registered person named in the text"
+#: ... or signed with only a first name, that of someone with the registered sender's last name.
+SIGNED_AS_KIN = "registered sender; signed with the first name of someone of the same family"
 
 
 def unknown_writer(d: MatchDecision) -> bool:
@@ -95,6 +105,7 @@ class NameIndex:
 
     def __init__(self, names: Mapping[int, str] | None = None) -> None:
         self.size = 0
+        self._tokens: dict[int, tuple[str, ...]] = {}
         self._by_first_last: dict[str, dict[str, list[tuple[tuple[str, ...], int]]]] = {}
         self._long: dict[str, list[tuple[tuple[str, ...], int]]] = {}
         for pid, name in (names or {}).items():
@@ -103,10 +114,19 @@ class NameIndex:
     def add(self, pid: int, name: str) -> None:
         self.size += 1
         toks = tuple(re.findall(r"\w+", fold(name)))
+        self._tokens[pid] = toks
         if len(toks) >= 2:
             self._by_first_last.setdefault(toks[0], {}).setdefault(toks[-1], []).append((toks, pid))
             if len(toks) >= 5:  # an exact run longer than the 3-token look-ahead
                 self._long.setdefault(toks[0], []).append((toks, pid))
+
+    def household(self, pid: int, first: str) -> set[int]:
+        """Other persons named ``first`` (folded) with the same last name as ``pid``: who, in the household of
+        the holder of a shared phone or address, signs with that first name."""
+        own = self._tokens.get(pid, ())
+        if len(own) < 2 or own[0] == first:
+            return set()
+        return {p for _full, p in self._by_first_last.get(first, {}).get(own[-1], ()) if p != pid}
 
     def find(self, text: str) -> set[int]:
         toks = re.findall(r"\w+", fold(text))
@@ -278,8 +298,8 @@ class InquiryMatcher:
                 conversation = found.thread_id
         since = msg.sent_at - self.config.window
         persons, via_text, identity = self._who(person_id, msg.sender_name, norm.fnrs, norm.text, ctx,
-                                                (since, msg.sent_at))
-        effective = (next(iter(via_text)) if via_text and (identity == WRITES_AS_OTHER
+                                                (since, msg.sent_at), clean_body)
+        effective = (next(iter(via_text)) if via_text and (identity in (WRITES_AS_OTHER, SIGNED_AS_KIN)
                                                            or not (person_id and ctx.registered(person_id)))
                      else None)
         new = MatchDecision(None, None, "new inquiry" + (" (new topic in a reply)" if excluded else ""),
@@ -489,17 +509,22 @@ class InquiryMatcher:
         return NEW_THREAD
 
     def _who(self, person_id: int | None, sender_name: str, fnrs: Sequence[str], text: str, ctx: MatchContext,
-             window: tuple[datetime, datetime]) -> tuple[set[int], set[int], str]:
+             window: tuple[datetime, datetime], signed: str = "") -> tuple[set[int], set[int], str]:
         """Persons whose history to search, persons identified only through the text, and how."""
         if person_id is not None and ctx.registered(person_id):
             # A shared or borrowed phone, or a relative writing for someone: the full name of one other
             # registered person in the text brings that person's inquiries in too.
-            found = self._name_index(ctx).find(text)
+            names = self._name_index(ctx)
+            found = names.find(text)
             named = found - {person_id}
             if len(named) == 1 and not any(ctx.person_by_identity("fnr", f) not in (None, *named) for f in fnrs):
                 if person_id in found:
                     return {person_id} | named, named, NAMES_OTHER
                 return set(named), named, WRITES_AS_OTHER
+            if not found and len(kin := names.household(person_id, self_named(signed))) == 1:
+                # Signed with only the first name of someone of the holder's household: a shared phone or
+                # family address ("noe nytt om busskortet? Hamid" from his mother's phone).
+                return set(kin), kin, SIGNED_AS_KIN
             return {person_id}, set(), "registered sender"
         via: set[int] = set()
         for f in fnrs:

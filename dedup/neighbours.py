@@ -77,6 +77,21 @@ def signer(text: str) -> str:
     return fold(words[0])
 
 
+#: "det er Sander", "tu Agnieszka", "this is Mona": a writer introducing themself by first name.
+_INTRODUCED = re.compile(
+    r"\b(?:det er|dette er|her er|this is|it's|it is|tu|to ja|to znowu|це|это|waa|ana)\s+([A-ZÆØÅŁŚŻ][\w'-]+)",
+    re.IGNORECASE)
+
+
+def self_named(text: str) -> str:
+    """The first name the writer gives for themself (:func:`signer`), or — failing that — the one they
+    introduce themself with ("det er Sander som skriver", "tu Agnieszka"), folded; "" when neither."""
+    own = signer(text)
+    if own:
+        return own
+    return next((fold(m.group(1)) for m in _INTRODUCED.finditer(text) if m.group(1)[:1].isupper()), "")
+
+
 @dataclass
 class Entry:
     """One inbound message in the window: where it was filed, and its normalised text."""

@@ -332,3 +332,30 @@ def test_train_refuses_a_corrections_database_that_is_not_there(tmp_path: Path) 
                                  "--corrections-db", f"sqlite:///{missing}"])
     assert r.exit_code != 0
     assert "no database at" in r.output and not missing.exists() and not (tmp_path / "w.json").exists()
+
+
+def test_a_first_name_of_the_family_on_a_shared_phone_is_that_persons_message(tmp_path: Path, embedder: Any) -> None:
+    """Mother and son share a phone; the son signs a follow-up with his first name only. It is his message and
+    joins his inquiry, not his mother's latest one from the same phone; a first name of nobody in the family
+    changes nothing."""
+    store = Store.open(f"sqlite:///{tmp_path / 'k.db'}")
+    csv = tmp_path / "contacts.csv"
+    csv.write_text("fnr,aktor_id,name,phone,email\n"
+                   "21867109266,2912334598920,Leyla Ahmadi,+4746350912,leyla.ahmadi@example.com\n"
+                   "03830380522,2269401476753,Hamid Ahmadi,+4746350912,hamid.ahmadi@example.com\n", encoding="utf-8")
+    store.import_contacts(read_contacts_csv(csv))
+    matcher = InquiryMatcher(embedder)
+    store.ingest([mail("<h@x>", "hamid.ahmadi@example.com", 0,
+                       "Hei. Kan Nav dekke busskortet mitt til lagerkurset? Det koster 900 kr i måneden.")],
+                 matcher=matcher)
+    store.ingest([sms("SM1", "+4746350912", 20, "Hei, jeg trenger tolk på dari til møtet 19. november. Leyla")],
+                 matcher=matcher)
+    store.ingest([sms("SM2", "+4746350912", 24, "hei, noe nytt om busskortet? Hamid"),
+                  sms("SM3", "+4746350912", 25, "noe nytt om tolken? Tor")], matcher=matcher)
+    t = threads_of(store)
+    assert t["sms:SM2"] == t["email:<h@x>"] != t["sms:SM1"]
+    assert t["sms:SM3"] == t["sms:SM1"]
+    view = store.thread(t["sms:SM2"])
+    assert view.person is not None and view.person.name == "Hamid Ahmadi"
+    reason = store.match_reasons(t["sms:SM2"])
+    assert any("same family" in r.get("evidence", {}).get("identity", "") for r in reason.values())

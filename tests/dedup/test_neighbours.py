@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from dedup.features import Signals
 from dedup.matcher import InquiryMatcher
-from dedup.neighbours import HINT_WINDOW, Entry, WindowIndex, best_hint, signer
+from dedup.neighbours import HINT_WINDOW, Entry, WindowIndex, best_hint, self_named, signer
 from dedup.scorer import Scorer
 from flerkanal.cli import cli
 from inbox.storage.repository import Store, read_contacts_csv
@@ -205,3 +205,13 @@ def test_only_a_message_that_says_it_was_sent_before_is_looked_for(text: str, wr
     from dedup.neighbours import says_it_wrote_before
 
     assert says_it_wrote_before(text) is wrote
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Cześć, tu Agnieszka, żona Piotra. Czy NAV może pomóc?", "agnieszka"),
+    ("Hei, det er Sander som skriver fra mammas tlf. Kan vi flytte møtet?", "sander"),
+    ("noe nytt? Hamid", "hamid"),
+    ("det er greit for meg, kan vi ta det på telefon?", ""),
+])
+def test_self_named_reads_a_signature_or_an_introduction(text: str, name: str) -> None:
+    assert self_named(text) == name
