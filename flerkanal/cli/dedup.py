@@ -362,10 +362,11 @@ def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None
 
 
 def _default_sets() -> list[Path]:
-    here = Path(__file__).resolve()
-    shared = here.parents[2] / "shared" / "data"
-    candidates = [shared / "dedup-dev", shared / "dedup-dev2", here.parents[1] / "eval" / "data" / "dedup-fresh",
-                  here.parent / "demo"]
+    from flerkanal.demo import DEMO_DIR
+
+    repo = Path(__file__).resolve().parents[2]
+    shared = repo.parent / "shared" / "data"
+    candidates = [shared / "dedup-dev", shared / "dedup-dev2", repo / "eval" / "data" / "dedup-fresh", DEMO_DIR]
     return [c for c in candidates if (c / "labels.csv").exists()]
 
 

@@ -334,6 +334,16 @@ def test_train_refuses_a_corrections_database_that_is_not_there(tmp_path: Path) 
     assert "no database at" in r.output and not missing.exists() and not (tmp_path / "w.json").exists()
 
 
+def test_train_without_folders_finds_the_labelled_sets_inside_the_repository() -> None:
+    """The repository's own labelled sets (the fresh set, the demo) are found wherever the command's module lives."""
+    from flerkanal.cli.dedup import _default_sets
+    from flerkanal.demo import DEMO_DIR
+
+    found = _default_sets()
+    assert DEMO_DIR in found and any(p.name == "dedup-fresh" and p.parent.name == "data" for p in found)
+    assert all((p / "labels.csv").is_file() for p in found)
+
+
 def test_a_first_name_of_the_family_on_a_shared_phone_is_that_persons_message(tmp_path: Path, embedder: Any) -> None:
     """Mother and son share a phone; the son signs a follow-up with his first name only. It is his message and
     joins his inquiry, not his mother's latest one from the same phone; a first name of nobody in the family
