@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from dedup.matcher import MentionIndex, NameIndex
+from inbox.contacts import read_contacts_csv
 from inbox.domain import Channel, Direction, IncomingMessage, Quarantined
-from inbox.identity import normalise_email, normalise_phone
+from inbox.identity import normalise_email, normalise_phone, person_identity
 from inbox.matching import CandidateMessage, MatchDecision, Matcher
-from inbox.storage.repository import read_contacts_csv
-from inbox.storage.writer import person_identity
 from inbox.text import clean_text
 
 #: How far back a person's history is kept. The matcher compares within its window (10 days), checks
@@ -91,6 +90,16 @@ class MemoryContext:
     def persons_mentioning(self, name: str, since: datetime, until: datetime) -> set[int]:
         """Unknown senders who wrote the full name ``name`` in a message sent in [since, until]."""
         return self.mentions.find(name, since, until)
+
+    @property
+    def store(self) -> None:
+        """No database behind this context."""
+        return None
+
+    @property
+    def indexes(self) -> MemoryContext:
+        """This context keeps the name indexes itself (:class:`inbox.matching.OwnIndexes`)."""
+        return self
 
     # building ------------------------------------------------------------------------------------
     def name_index(self) -> NameIndex:
@@ -216,7 +225,7 @@ class Assignment:
 class Grouper:
     """Assigns messages, in time order, to inquiries: the loop both batch drivers share.
 
-    Messages come in chunks of ``batch_size``; the matcher's ``prepare`` (when it has one) embeds a
+    Messages come in chunks of ``batch_size``; the matcher's ``prepare`` embeds a
     chunk's texts in one call before they are matched one by one, and the context's history older
     than its horizon is dropped as time advances.
     """
@@ -227,11 +236,8 @@ class Grouper:
         self.batch_size = batch_size
         self.next_thread = 1
         self.count = 0
-        self._prepare: Callable[[list[tuple[IncomingMessage, str]]], None] | None = getattr(
-            matcher, "prepare", None)
-        window = getattr(getattr(matcher, "config", None), "window", None)
-        if ctx.history is not None and isinstance(window, timedelta) and window > ctx.history:
-            ctx.history = window
+        if ctx.history is not None and matcher.lookback > ctx.history:  # keep all the matcher may ask for
+            ctx.history = matcher.lookback
 
     def run(self, items: Iterable[tuple[IncomingMessage, str, int | None]], *, preset: bool = False
             ) -> Iterator[Assignment]:
@@ -249,8 +255,7 @@ class Grouper:
     def _chunk(self, chunk: list[tuple[IncomingMessage, str, int | None]], preset: bool) -> Iterator[Assignment]:
         ctx = self.ctx
         ctx.evict(chunk[0][0].sent_at)
-        if self._prepare is not None:
-            self._prepare([(m, clean) for m, clean, _ in chunk])
+        self.matcher.prepare([(m, clean) for m, clean, _ in chunk])
         for m, clean, known in chunk:
             pid = ctx.adopt(m, known) if preset else ctx.resolve(m)
             d = self.matcher.assign(m, clean, pid, ctx)

@@ -44,7 +44,14 @@ from dedup.normalise import fold, normalise
 from dedup.scorer import Scorer
 from dedup.vector_cache import CachedEmbedder
 from inbox.domain import Channel, Direction, IncomingMessage
-from inbox.matching import NEW_THREAD, CandidateMessage, MatchContext, MatchDecision, structural_decision
+from inbox.matching import (
+    NEW_THREAD,
+    CandidateMessage,
+    MatchContext,
+    MatchDecision,
+    NameFinder,
+    structural_decision,
+)
 from inbox.text import is_content_free
 
 #: How long a person's inquiry stays a candidate after its last inbound message: an inquiry is followed for
@@ -366,10 +373,10 @@ class InquiryMatcher:
         store's) hold one that scores as the same inquiry (:func:`~dedup.neighbours.best_hint`). The batch
         driver searches its merged output instead
         (:class:`~dedup.neighbours.HintFinder`)."""
-        rows = getattr(ctx, "inbound_messages", None)
-        if not callable(rows) or not says_it_wrote_before(norm.text):
+        store = ctx.store
+        if store is None or not says_it_wrote_before(norm.text):
             return new
-        index = self._neighbour_index(rows, getattr(ctx, "database", None), since)
+        index = self._neighbour_index(store.inbound_messages, store.database, since)
         hint = best_hint(self.scorer, self.config.threshold, sig,
                          index.nearest(self.vectors.get(norm.text), since, msg.sent_at, exclude_person=person_id),
                          norm.fnrs, signer(clean))
@@ -552,7 +559,7 @@ class InquiryMatcher:
         return persons, via, how or ("same unknown address" if person_id is not None else "")
 
 
-    def _name_index(self, ctx: MatchContext) -> NameIndex:
+    def _name_index(self, ctx: MatchContext) -> NameFinder:
         """The index of persons' names, built as rarely as the context allows.
 
         A context that keeps its own index (the batch driver's) lends it. A store context gives a stamp
@@ -560,13 +567,12 @@ class InquiryMatcher:
         created since, and is rebuilt only when the version changes (a contacts import). Any other
         context gets an index of its own.
         """
-        own = getattr(ctx, "name_index", None)
-        if callable(own):
-            index: NameIndex = own()
-            return index
-        stamp = getattr(ctx, "names_stamp", None)
-        if callable(stamp):
-            version, top = stamp()
+        own = ctx.indexes
+        if own is not None:
+            return own.name_index()
+        store = ctx.store
+        if store is not None:
+            version, top = store.names_stamp()
             if self._names is None or self._names_key != ("stamp", version) or top < self._names_top:
                 self._names, self._names_key = NameIndex(ctx.person_names()), ("stamp", version)
             elif top > self._names_top:
@@ -587,22 +593,21 @@ class InquiryMatcher:
         stored since, into an index kept here across batches; the batch's own messages are checked as
         they are.
         """
-        own = getattr(ctx, "persons_mentioning", None)
-        if callable(own):
-            found: set[int] = own(name, since, until)
-            return found
-        rows = getattr(ctx, "unknown_inbound", None)
+        own = ctx.indexes
+        if own is not None:
+            return own.persons_mentioning(name, since, until)
+        store = ctx.store
         key = name_key(name)
-        if key is None or not callable(rows):
+        if key is None or store is None:
             return set()
-        source = getattr(ctx, "database", None)
+        source = store.database
         if (self._mentions is None or self._mentions_read.source != source
                 or len(self._mentions) > MENTION_INDEX_LIMIT):
             self._mentions = MentionIndex()
             self._mentions_read.reset(source)
-        fetched, earlier = self._mentions_read.read(rows, since)
+        fetched, earlier = self._mentions_read.read(store.unknown_inbound, since)
         fetched += [r for r in earlier if r[0]]  # (this batch's own rows came with the first answer)
-        found = set()
+        found: set[int] = set()
         for mid, pid, sent, text in fetched:
             if mid:
                 self._mentions.add(pid, sent, text)

@@ -23,7 +23,7 @@ from dedup.batch import MemoryContext
 from dedup.matcher import DEFAULT_WINDOW, MentionIndex
 from dedup.normalise import normalise
 from inbox.domain import Channel, Direction, IncomingMessage
-from inbox.storage.writer import person_identity
+from inbox.identity import person_identity
 
 __all__ = ["Linker", "Partition", "balance"]
 

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from inbox.contacts import read_contacts_csv
 from inbox.ingest import read_files
-from inbox.storage.repository import Store, read_contacts_csv
+from inbox.storage.repository import Store
 
 
 def _fresh_postgres(url: str) -> str:

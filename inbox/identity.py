@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from inbox.domain import Identity, IdentityKind
+from inbox.domain import Direction, Identity, IdentityKind, IncomingMessage
 
 DEFAULT_REGION = "NO"
 #: The longest address a mail can be delivered to (RFC 5321 4.5.3.1: a path holds at most 256 octets).
@@ -99,3 +99,22 @@ def identity_for_address(channel: str, address: str) -> Identity | None:
         email = normalise_email(address)
         return Identity(IdentityKind.EMAIL, email) if email else None
     return None
+
+
+_ADDRESS_IDENTITY: dict[tuple[str, str], Identity | None] = {}
+
+
+def person_identity(msg: IncomingMessage) -> list[Identity]:
+    """Identities that tie a message to its citizen (the sender inbound, the recipient outbound).
+
+    Each address is normalised once (bounded cache): the same few addresses write again and again, and
+    normalising one (a phone number above all) cost more than the rest of resolving it."""
+    address = msg.sender if msg.direction == Direction.IN else msg.recipient
+    cache_key = (msg.channel, address)
+    if cache_key in _ADDRESS_IDENTITY:
+        ident = _ADDRESS_IDENTITY[cache_key]
+    else:
+        if len(_ADDRESS_IDENTITY) > 100_000:
+            _ADDRESS_IDENTITY.clear()
+        ident = _ADDRESS_IDENTITY[cache_key] = identity_for_address(msg.channel.value, address)
+    return [*msg.identities, ident] if ident is not None else list(msg.identities)

@@ -132,7 +132,7 @@ def demo(c: Ctx, as_json: bool, no_tui: bool, keep: bool) -> None:
 
 def _run_demo(c: Ctx, *, as_json: bool, no_tui: bool) -> None:
     from flerkanal.demo import demo_contacts, demo_files
-    from inbox.storage.repository import read_contacts_csv
+    from inbox.contacts import read_contacts_csv
 
     store = c.store(create=True)
     store.import_contacts(read_contacts_csv(demo_contacts()))

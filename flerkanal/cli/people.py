@@ -30,7 +30,7 @@ def contacts_import(c: Ctx, csv_file: Path, as_json: bool) -> None:
     Rows that cannot be read are reported with their line number and skipped; the rest is loaded.
     """
     c.require(Permission.IMPORT)
-    from inbox.storage.repository import read_contacts_csv
+    from inbox.contacts import read_contacts_csv
 
     res = c.store().import_contacts(read_contacts_csv(csv_file))
     if as_json:

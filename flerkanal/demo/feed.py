@@ -14,9 +14,10 @@ from datetime import UTC
 from connectors.fake import FakeConnector
 from connectors.sync import SyncDaemon
 from flerkanal.demo import demo_contacts
+from inbox.contacts import read_contacts_csv
 from inbox.domain import Channel, Contact, Direction, Identity, IdentityKind, IncomingMessage
 from inbox.matching import Matcher
-from inbox.storage.repository import Store, read_contacts_csv
+from inbox.storage.repository import Store
 from tui.services import Clock, utc_now
 
 OFFICE_PHONE = "+4759446000"

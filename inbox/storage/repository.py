@@ -6,16 +6,14 @@ Callers get domain objects (``inbox.domain``), never rows. Each public method is
 from __future__ import annotations
 
 import copy
-import csv
 import dataclasses
 import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, text, update
@@ -24,7 +22,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from inbox.access import Role, User
 from inbox.domain import Contact, IdentityKind, IncomingMessage, Quarantined, ThreadState, ThreadView
 from inbox.errors import ConflictError, DifferentPersons, InboxError, NotFoundError, PermissionDenied, StorageError
-from inbox.identity import fnr_is_valid, normalise_email, normalise_phone
+from inbox.identity import normalise_email, normalise_phone
 from inbox.matching import Matcher, StructuralMatcher
 from inbox.parsers.common import safe_text
 from inbox.storage.convert import message_from_row, person_from_row, thread_from_row, utc
@@ -137,71 +135,6 @@ def unstorable(item: IncomingMessage | Quarantined, source: str, exc: BaseExcept
                        raw=safe_text(item.raw), channel=item.channel.value)
 
 
-def read_contacts_csv(path: Path) -> Iterator[Contact | Quarantined]:
-    """Rows of a contact register CSV (fnr, aktor_id, name, phone, email); bad rows are quarantined."""
-    source = str(path)
-    required = ("fnr", "aktor_id", "name", "phone", "email")
-    # surrogateescape: a byte that is not UTF-8 spoils only its own row, which is quarantined below.
-    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as f:
-        reader = csv.DictReader(f)
-        try:
-            fieldnames = reader.fieldnames or []
-        except csv.Error as exc:
-            yield Quarantined(source, "line 1", f"unreadable CSV header ({exc})")
-            return
-        header = [h.strip().lower() for h in fieldnames]
-        if any(_has_bad_bytes(h) for h in header):
-            yield Quarantined(source, "line 1", "header is not valid UTF-8")
-            return
-        missing = [c for c in required if c not in header]
-        if missing:
-            yield Quarantined(source, "line 1", f"missing columns: {', '.join(missing)} "
-                              f"(expected header {','.join(required)})")
-            return
-        fnr_lines: dict[str, str] = {}  # fnr → the line that holds it
-        while True:
-            try:
-                raw = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                yield Quarantined(source, f"line {reader.reader.line_num}", f"unreadable CSV row ({exc})")
-                continue
-            line = f"line {reader.line_num}"
-            if None in raw:
-                yield Quarantined(source, line, f"row has more cells than the header's {len(fieldnames)}")
-                continue
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
-            if any(_has_bad_bytes(v) for v in row.values()):
-                yield Quarantined(source, line, "row is not valid UTF-8")
-                continue
-            fnr = row["fnr"]
-            if fnr and not fnr_is_valid(fnr):
-                yield Quarantined(source, line, "fnr is not a valid national ID number (mod 11)")
-                continue
-            if not (fnr or row["phone"] or row["email"]):
-                yield Quarantined(source, line, "row has neither fnr, phone nor email")
-                continue
-            if row["phone"] and normalise_phone(row["phone"]) is None:
-                yield Quarantined(source, line, "phone is not a valid phone number")
-                continue
-            if row["email"] and normalise_email(row["email"]) is None:
-                yield Quarantined(source, line, "email is not a valid address")
-                continue
-            if fnr and fnr in fnr_lines:
-                # Never one row silently overwriting another: the first one is loaded, this one reported.
-                yield Quarantined(source, line, f"fnr repeats {fnr_lines[fnr]}: this row is not loaded")
-                continue
-            if fnr:
-                fnr_lines[fnr] = line
-            yield Contact(fnr=fnr, aktor_id=row["aktor_id"], name=row["name"], phone=row["phone"],
-                          email=row["email"], source=source, position=line)
-
-
-def _has_bad_bytes(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
-
-
 class Store:
     """flerkanal's database. Construct with an engine (or :meth:`open` with a URL)."""
 
@@ -291,9 +224,7 @@ class Store:
                     MessageWriter(conn, matcher, source=source, clean=clean).write(items, part)
             except BaseException:
                 # Rolled back: what the matcher learnt from this transaction (person ids) may not hold.
-                forget = getattr(matcher, "forget", None)
-                if forget is not None:
-                    forget()
+                matcher.forget()
                 raise
 
         def flush() -> None:
@@ -1088,4 +1019,4 @@ def _merge_person(conn: Any, old: int, new: int) -> None:
     conn.execute(delete(T_PERSON).where(T_PERSON.c.id == old))
 
 
-__all__ = ["ContactSummary", "QueueEntry", "QueueStats", "Store", "read_contacts_csv", "refresh_threads"]
+__all__ = ["ContactSummary", "QueueEntry", "QueueStats", "Store", "refresh_threads"]

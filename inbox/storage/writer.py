@@ -43,8 +43,8 @@ from inbox.domain import (
     bound_key,
     content_hash,
 )
-from inbox.identity import identity_for_address
-from inbox.matching import CandidateMessage, MatchDecision, Matcher
+from inbox.identity import person_identity
+from inbox.matching import CandidateMessage, InboundRows, MatchDecision, Matcher, UnknownInbound
 from inbox.storage.convert import utc
 from inbox.storage.tables import CursorRow, IdentityRow, MessageRow, PersonRow, QuarantineRow, ReplyRow, ThreadRow
 from inbox.text import clean_text, is_acknowledgement
@@ -115,25 +115,6 @@ class IngestSummary:
                 for c in channels
             },
         }
-
-
-_ADDRESS_IDENTITY: dict[tuple[str, str], Identity | None] = {}
-
-
-def person_identity(msg: IncomingMessage) -> list[Identity]:
-    """Identities that tie a message to its citizen (the sender inbound, the recipient outbound).
-
-    Each address is normalised once (bounded cache): the same few addresses write again and again, and
-    normalising one (a phone number above all) cost more than the rest of resolving it."""
-    address = msg.sender if msg.direction == Direction.IN else msg.recipient
-    cache_key = (msg.channel, address)
-    if cache_key in _ADDRESS_IDENTITY:
-        ident = _ADDRESS_IDENTITY[cache_key]
-    else:
-        if len(_ADDRESS_IDENTITY) > 100_000:
-            _ADDRESS_IDENTITY.clear()
-        ident = _ADDRESS_IDENTITY[cache_key] = identity_for_address(msg.channel.value, address)
-    return [*msg.identities, ident] if ident is not None else list(msg.identities)
 
 
 def _chunks(seq: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -302,6 +283,16 @@ class _BatchContext:
         self._recent: dict[int, list[CandidateMessage]] = {}  # … and as candidates, once asked for
         self._recent_window: tuple[datetime, datetime] | None = None
 
+    @property
+    def store(self) -> _BatchContext:
+        """This context reads the database's history itself (:class:`inbox.matching.StoreHistory`)."""
+        return self
+
+    @property
+    def indexes(self) -> None:
+        """No name indexes kept here: the matcher keeps its own across batches, from :attr:`store`."""
+        return None
+
     def prefetch(self, msgs: Sequence[IncomingMessage]) -> None:
         """Look up, in a few queries, the threads of the conversations and replied-to mails of a batch."""
         convs: dict[str, list[str]] = {}
@@ -363,8 +354,7 @@ class _BatchContext:
         top = self.conn.execute(select(func.max(T_PERSON.c.id))).scalar_one_or_none()
         return version or "", int(top or 0)
 
-    def unknown_inbound(self, after_id: int, since: datetime, until: datetime | None = None
-                        ) -> tuple[list[tuple[int, int, datetime, str]], int]:
+    def unknown_inbound(self, after_id: int, since: datetime, until: datetime | None = None) -> UnknownInbound:
         """(message id, person, sent time, clean text) of inbound messages from persons not in the register:
         those stored with an id above ``after_id`` sent from ``since`` (up to ``until``), and this batch's
         own, not inserted yet (id 0); and the highest message id this answer covers. A matcher keeps an
@@ -390,8 +380,7 @@ class _BatchContext:
                        and pid > 0 and not self.registered(pid))
         return out, top
 
-    def inbound_messages(self, after_id: int, since: datetime, until: datetime | None = None
-                         ) -> tuple[list[tuple[str, int, int | None, str, datetime, str]], int]:
+    def inbound_messages(self, after_id: int, since: datetime, until: datetime | None = None) -> InboundRows:
         """(key, thread, person, channel, sent time, clean text) of every writer's stored inbound messages
         with an id above ``after_id`` sent from ``since`` (up to ``until``), and the highest message id this
         answer covers: a matcher keeps them in a nearest-neighbour index across batches and asks only for
@@ -641,14 +630,11 @@ class MessageWriter:
         persons = self._resolve_persons(fresh)
         ctx = _BatchContext(self.conn)
         ctx.prefetch([m for _, m in fresh])
-        lookback = getattr(self.matcher, "lookback", None)
-        if lookback is not None and len(fresh) > 1:  # one message: one query either way
+        if len(fresh) > 1:  # one message: one query either way
             ctx.prefetch_recent((p for p in persons.values() if p is not None),
-                                fresh[0][1].sent_at - lookback, fresh[-1][1].sent_at)
+                                fresh[0][1].sent_at - self.matcher.lookback, fresh[-1][1].sent_at)
         cleans = {key: self.clean(m) for key, m in fresh}
-        prepare = getattr(self.matcher, "prepare", None)
-        if prepare is not None:
-            prepare([(m, cleans[key]) for key, m in fresh])
+        self.matcher.prepare([(m, cleans[key]) for key, m in fresh])
         now = self.now()
         rows: list[dict[str, Any]] = []
         touched: set[int] = set()
@@ -858,4 +844,4 @@ def refresh_threads(conn: Connection, thread_ids: Sequence[int]) -> None:
                 state="closed", message_count=0, inbound_count=0, channels=""))
 
 
-__all__ = ["IngestSummary", "MessageWriter", "bump_names_version", "person_identity", "refresh_threads"]
+__all__ = ["IngestSummary", "MessageWriter", "bump_names_version", "refresh_threads"]

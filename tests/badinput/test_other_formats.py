@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from inbox.contacts import read_contacts_csv
 from inbox.domain import Channel, Contact, IncomingMessage, Quarantined
 from inbox.ingest import read_files, with_clean_body
 from inbox.parsers import Format, detect_format, read_any
-from inbox.storage.repository import Store, read_contacts_csv
+from inbox.storage.repository import Store
 from tests.badinput.corpus import (
     BAD_FNR,
     CONTACTS_HEADER,

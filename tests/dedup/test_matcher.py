@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from dedup.matcher import InquiryMatcher
+from inbox.contacts import read_contacts_csv
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.errors import ConflictError, NotFoundError
-from inbox.storage.repository import Store, read_contacts_csv
+from inbox.storage.repository import Store
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 OFFICE_PHONE = "+4759446000"

@@ -15,7 +15,8 @@ from dedup.matcher import InquiryMatcher
 from dedup.neighbours import HINT_WINDOW, Entry, WindowIndex, best_hint, self_named, signer
 from dedup.scorer import Scorer
 from flerkanal.cli import cli
-from inbox.storage.repository import Store, read_contacts_csv
+from inbox.contacts import read_contacts_csv
+from inbox.storage.repository import Store
 from tests.dedup.test_matcher import CONTACTS, mail, record_window_reads, sms, threads_of
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -12,8 +12,9 @@ from dedup.batch import MemoryContext, group_messages
 from dedup.matcher import InquiryMatcher
 from dedup.train import EXPORTS, LabelledSet
 from flerkanal.demo import DEMO_DIR
+from inbox.contacts import read_contacts_csv
 from inbox.ingest import read_files
-from inbox.storage.repository import Store, read_contacts_csv
+from inbox.storage.repository import Store
 
 DEMO = DEMO_DIR
 

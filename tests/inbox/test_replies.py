@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from flerkanal.cli import cli
 from flerkanal.demo import demo_contacts, demo_files
 from flerkanal.wiring import suggest_for_thread
+from inbox.contacts import read_contacts_csv
 from inbox.errors import NotFoundError
 from inbox.ingest import read_files
-from inbox.storage.repository import Store, read_contacts_csv
+from inbox.storage.repository import Store
 
 
 @pytest.fixture

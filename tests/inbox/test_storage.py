@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
+from inbox.contacts import read_contacts_csv
 from inbox.domain import Channel, Direction, IncomingMessage, ThreadState
 from inbox.errors import ConflictError
 from inbox.ingest import read_files
 from inbox.storage.database import schema_is_current
-from inbox.storage.repository import Store, read_contacts_csv
+from inbox.storage.repository import Store
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

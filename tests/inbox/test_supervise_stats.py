@@ -19,10 +19,11 @@ from connectors.sync import SyncDaemon, SyncOptions
 from flerkanal.cli import cli
 from flerkanal.demo import demo_contacts, demo_files
 from inbox.access import Role
+from inbox.contacts import read_contacts_csv
 from inbox.domain import ThreadState
 from inbox.health import HEALTH_PREFIX
 from inbox.ingest import read_files
-from inbox.storage.repository import Store, read_contacts_csv
+from inbox.storage.repository import Store
 from inbox.supervise import gather
 from inbox.workdays import target_label, working_cutoff, working_target_seconds
 from tests.osuser import os_account

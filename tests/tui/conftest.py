@@ -18,9 +18,10 @@ from textual.widgets import Input, TextArea
 from connectors.fake import FakeConnector
 from flerkanal.demo import demo_contacts, demo_files
 from flerkanal.wiring import suggest_for_thread
+from inbox.contacts import read_contacts_csv
 from inbox.domain import Channel
 from inbox.ingest import read_files
-from inbox.storage.repository import Store, read_contacts_csv
+from inbox.storage.repository import Store
 from tui.app import InboxApp
 from tui.factory import build_app
 
