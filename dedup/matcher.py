@@ -214,7 +214,7 @@ class MentionIndex:
 
 class StoreWindow:
     """How far a matcher-held index has read a store's rows (a ``rows(after_id, since, until=None)`` answer
-    of rows and the highest id it covers, as :class:`inbox.storage.writer._BatchContext` gives them): the
+    of rows and the highest id it covers, as :class:`inbox.storage.match_context.BatchContext` gives them): the
     window once, then only the rows stored since (by id), and earlier days when an older message needs
     them. Which store (``source``) it read, so that another store starts afresh."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from inbox.errors import StorageError
-
-log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # how long a command waits for another process's write lock

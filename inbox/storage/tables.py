@@ -181,3 +181,16 @@ class SnapshotRow(SQLModel, table=True):
     open_messages: int
     oldest_waiting_seconds: float | None = None
     by_channel: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+# The tables as SQLAlchemy Core sees them: the storage modules query through these.
+T_PERSON = PersonRow.__table__  # type: ignore[attr-defined]
+T_IDENT = IdentityRow.__table__  # type: ignore[attr-defined]
+T_THREAD = ThreadRow.__table__  # type: ignore[attr-defined]
+T_MSG = MessageRow.__table__  # type: ignore[attr-defined]
+T_REPLY = ReplyRow.__table__  # type: ignore[attr-defined]
+T_AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
+T_CURSOR = CursorRow.__table__  # type: ignore[attr-defined]
+T_QUAR = QuarantineRow.__table__  # type: ignore[attr-defined]
+T_USER = UserRow.__table__  # type: ignore[attr-defined]
+T_SNAPSHOT = SnapshotRow.__table__  # type: ignore[attr-defined]

@@ -30,7 +30,7 @@ from inbox.ingest import read_files
 from inbox.matching import MatchContext, MatchDecision, StructuralMatcher
 from inbox.parsers import read_any
 from inbox.storage.repository import Store
-from inbox.storage.writer import T_MSG
+from inbox.storage.tables import T_MSG
 from inbox.text import MAX_CLEAN_CHARS
 from tests.badinput.corpus import dialog, dialog_dump, henvendelse, json_bytes, mail, person_block, twilio_message
 
@@ -557,7 +557,8 @@ def test_the_migration_keeps_the_order_of_messages_stored_before(db_url: str) ->
     from sqlalchemy import insert, update
 
     from inbox.storage.database import make_engine, migrate
-    from inbox.storage.writer import T_THREAD, refresh_threads
+    from inbox.storage.tables import T_THREAD
+    from inbox.storage.thread_columns import refresh_threads
 
     engine = make_engine(db_url)
     migrate(engine, "0004")

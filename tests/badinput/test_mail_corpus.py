@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from inbox.domain import MAX_BODY_CHARS, IncomingMessage, Quarantined
 from inbox.parsers import read_any, read_maildir, read_mbox
 from inbox.storage.repository import Store
-from inbox.storage.writer import T_MSG
+from inbox.storage.tables import T_MSG
 from inbox.text import clean_text, html_to_text
 from tests.badinput.corpus import MAIL_CASES, MailCase, good_mail, mail, mbox_bytes
 

@@ -33,7 +33,7 @@ from connectors.sync import SyncDaemon, SyncOptions
 from inbox.domain import IncomingMessage, Quarantined
 from inbox.errors import TransientError
 from inbox.storage.repository import Store
-from inbox.storage.writer import T_MSG
+from inbox.storage.tables import T_MSG
 from synth import fnr_for_index
 from tests.connectors.cutting_proxy import (
     Cut,

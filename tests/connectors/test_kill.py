@@ -32,7 +32,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from inbox.storage.repository import Store
-from inbox.storage.writer import T_MSG, T_QUAR
+from inbox.storage.tables import T_MSG, T_QUAR
 from synth import fnr_for_index
 from tests.connectors.dialog_server import TOKEN as DIALOG_TOKEN
 from tests.connectors.dialog_server import FakeDialog

@@ -58,16 +58,16 @@ def threads_of(store: Store) -> dict[str, int]:
 
 def record_window_reads(monkeypatch: pytest.MonkeyPatch, method: str) -> list[int]:
     """The ``after_id`` of every call to the store context's window reader ``method``, as they come."""
-    from inbox.storage.writer import _BatchContext
+    from inbox.storage.match_context import BatchContext
 
     asked: list[int] = []
-    real = getattr(_BatchContext, method)
+    real = getattr(BatchContext, method)
 
-    def recording(self: _BatchContext, after_id: int, since: datetime, until: datetime | None = None) -> Any:
+    def recording(self: BatchContext, after_id: int, since: datetime, until: datetime | None = None) -> Any:
         asked.append(after_id)
         return real(self, after_id, since, until)
 
-    monkeypatch.setattr(_BatchContext, method, recording)
+    monkeypatch.setattr(BatchContext, method, recording)
     return asked
 
 
@@ -175,17 +175,17 @@ def test_split_merge_undo_are_audited_and_become_labelled_pairs(seeded: tuple[St
 
 def test_the_name_index_lives_across_batches_and_follows_the_register(
         seeded: tuple[Store, InquiryMatcher], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from inbox.storage.writer import _BatchContext
+    from inbox.storage.match_context import BatchContext
 
     full_reads: list[int] = []
-    real = _BatchContext.person_names
+    real = BatchContext.person_names
 
-    def counting(self: _BatchContext, after_id: int = 0) -> dict[int, str]:
+    def counting(self: BatchContext, after_id: int = 0) -> dict[int, str]:
         if not after_id:
             full_reads.append(1)
         return real(self, after_id)
 
-    monkeypatch.setattr(_BatchContext, "person_names", counting)
+    monkeypatch.setattr(BatchContext, "person_names", counting)
     store, matcher = seeded
     # Each batch: an unknown writer with a display name, so the matcher looks names up every time.
     store.ingest([mail("<u1@x>", "per.lie@example.org", 0, "Når kommer vedtaket om bostøtte?", name="Per Lie")],

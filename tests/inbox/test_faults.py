@@ -25,7 +25,7 @@ from sqlalchemy import select
 from flerkanal.cli import cli
 from inbox.health import load_health
 from inbox.storage.repository import Store
-from inbox.storage.writer import T_MSG
+from inbox.storage.tables import T_MSG
 from synth import fnr_for_index
 from tests.connectors.dialog_server import TOKEN as DIALOG_TOKEN
 from tests.connectors.dialog_server import FakeDialog

@@ -12,8 +12,8 @@ from sqlalchemy.dialects import sqlite
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.ingest import _pack, _unpack, with_clean_body
 from inbox.parsers.common import safe_text
+from inbox.storage.bulk import faster
 from inbox.storage.convert import utc
-from inbox.storage.writer import _faster
 from inbox.text import _reply_parser, clean_text
 
 
@@ -22,7 +22,7 @@ def test_sqlite_datetime_text_is_sqlalchemys() -> None:
     type_ = dialect.type_descriptor(DateTime(timezone=True))
     proc = type_.bind_processor(dialect)
     assert proc is not None
-    fast = _faster(type_, proc)
+    fast = faster(type_, proc)
     assert fast is not proc
     rnd = random.Random(7)
     for _ in range(20_000):

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.errors import InboxError
-from inbox.storage.repository import T_REPLY, Store
-from inbox.storage.writer import T_MSG, T_THREAD
+from inbox.storage.repository import Store
+from inbox.storage.tables import T_MSG, T_REPLY, T_THREAD
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
