@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import threading
@@ -389,8 +388,7 @@ class SyncDaemon:
         if not self.options.record_health:
             return
         try:
-            await self._write(self.store.set_cursor, HEALTH_PREFIX + health.name,
-                              json.dumps(health.as_dict(), separators=(",", ":")))
+            await self._write(self.store.save_health, health)
         except Exception as exc:
             log.warning("sync %s: cannot record health (%s)", health.name, describe_error(exc))
 

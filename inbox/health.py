@@ -1,5 +1,6 @@
 """The health record of a connector: what the sync daemon (:mod:`connectors.sync`) writes after every error
-and every caught-up pull, and what ``inbox connectors``, the supervisor's figures and the TUI read back.
+and every caught-up pull, and what ``inbox connectors``, the supervisor's figures and the TUI read back,
+through the store (``Store.save_health``, ``load_health``, ``health_records``).
 
 Records live in the store's cursor table under ``sync-health/<name>`` (:data:`HEALTH_PREFIX`), so another
 process, or another machine sharing the database, sees them. Error texts in them are flerkanal's own messages
@@ -8,19 +9,15 @@ process, or another machine sharing the database, sees them. Error texts in them
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from inbox.parsers.common import iso_time
 
-if TYPE_CHECKING:
-    from inbox.storage.repository import Store
-
-__all__ = ["HEALTH_PREFIX", "ConnectorHealth", "load_health", "summarise"]
+__all__ = ["HEALTH_PREFIX", "ConnectorHealth", "summarise"]
 
 #: Where the health records live in the store's cursor table: ``sync-health/<connector name>``.
 HEALTH_PREFIX = "sync-health/"
@@ -78,18 +75,6 @@ class ConnectorHealth:
             duplicates=num("duplicates"), quarantined=num("quarantined"), mode=str(data.get("mode") or ""),
             pid=num("pid"), updated_at=iso_time(data.get("updated_at")),
         )
-
-
-def load_health(store: Store, name: str) -> ConnectorHealth | None:
-    """The health record a daemon last wrote for connector ``name`` (None: never synced)."""
-    raw = store.get_cursor(HEALTH_PREFIX + name)
-    if not raw:
-        return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    return ConnectorHealth.from_dict(data) if isinstance(data, dict) else None
 
 
 def summarise(health: Iterable[ConnectorHealth]) -> dict[str, dict[str, Any]]:

@@ -55,6 +55,10 @@ class NameFinder(Protocol):
         """The persons whose full name is written in ``text``."""
         ...
 
+    def household(self, pid: int, first: str) -> set[int]:
+        """Other persons named ``first`` (folded) with the same last name as person ``pid``."""
+        ...
+
 
 class OwnIndexes(Protocol):
     """What a context that keeps the matcher's name indexes itself (the batch driver's, in memory) lends it."""

@@ -7,13 +7,10 @@ message text, citizens' names or ID numbers.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from inbox.health import HEALTH_PREFIX
-from inbox.parsers.common import iso_time
 from inbox.storage.repository import QueueStats, Store
 from inbox.workdays import DEFAULT_TARGET_HOURS, working_target_seconds
 
@@ -58,24 +55,13 @@ class Figures:
 
 
 def connector_health(store: Store, now: datetime) -> list[ConnectorStatus]:
-    """The sync daemon's health records (cursor ``sync-health/<name>``); unreadable ones are skipped."""
-    out: list[ConnectorStatus] = []
-    for key, raw in store.cursors(HEALTH_PREFIX).items():
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            continue
-        if not isinstance(data, dict):
-            continue
-        last = iso_time(data.get("last_success"))
-        errors = data.get("errors_in_a_row")
-        error = str(data.get("last_error") or "").split(":", 1)[0]  # the kind, never a foreign text
-        out.append(ConnectorStatus(
-            name=key[len(HEALTH_PREFIX):], channel=str(data.get("channel") or ""),
-            status=str(data.get("status") or "unknown"), last_success=last,
-            lag_seconds=max(0.0, (now - last).total_seconds()) if last else None,
-            errors_in_a_row=errors if isinstance(errors, int) else 0, error=error if errors else ""))
-    return out
+    """The sync daemon's health records as the supervisor sees them; unreadable ones are skipped."""
+    return [ConnectorStatus(
+        name=h.name, channel=h.channel, status=h.status, last_success=h.last_success,
+        lag_seconds=max(0.0, (now - h.last_success).total_seconds()) if h.last_success else None,
+        errors_in_a_row=h.errors_in_a_row,
+        error=h.last_error.split(":", 1)[0] if h.errors_in_a_row else "",  # the kind, never a foreign text
+    ) for h in store.health_records()]
 
 
 def gather(store: Store, now: datetime | None = None, *, target_hours: float = DEFAULT_TARGET_HOURS,

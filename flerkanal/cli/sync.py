@@ -165,8 +165,6 @@ def connectors(c: Ctx, config_file: Path | None, as_json: bool) -> None:
     from inbox.access import Permission
 
     c.require(Permission.ADMINISTER)
-    from inbox.health import load_health
-
     cfg = _load(config_file)
     options = cfg.options()
     stale_after = 3 * options.poll_seconds + options.backoff_max + 60
@@ -174,7 +172,7 @@ def connectors(c: Ctx, config_file: Path | None, as_json: bool) -> None:
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     for info in cfg.describe():
-        health = load_health(store, info.name)
+        health = store.load_health(info.name)
         cursor = store.get_cursor(info.name)
         status = "never synced"
         if health is not None:

@@ -1,19 +1,23 @@
-"""Cursors and health: named positions (a connector's cursor) and whether the database answers."""
+"""Cursors and health: named positions (a connector's cursor), the connectors' health records, and whether the
+database answers."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from inbox.errors import StorageError
+from inbox.health import HEALTH_PREFIX, ConnectorHealth
 from inbox.storage.base import StoreBase
 from inbox.storage.tables import T_CURSOR, T_MSG, T_PERSON, T_QUAR, T_THREAD
 
 
 class CursorRepository(StoreBase):
-    """Cursors, counts and the reachability check."""
+    """Cursors, connector health, counts and the reachability check."""
 
     def get_cursor(self, name: str) -> str | None:
         with self.engine.connect() as conn:
@@ -34,6 +38,19 @@ class CursorRepository(StoreBase):
             if res.rowcount == 0:
                 conn.execute(insert(T_CURSOR).values(name=name, value=value, updated_at=now))
 
+    def save_health(self, health: ConnectorHealth) -> None:
+        """Record a connector's health (replacing the one before)."""
+        self.set_cursor(HEALTH_PREFIX + health.name, json.dumps(health.as_dict(), separators=(",", ":")))
+
+    def load_health(self, name: str) -> ConnectorHealth | None:
+        """The health record last saved for connector ``name``; None: never synced, or unreadable."""
+        return _health(name, self.get_cursor(HEALTH_PREFIX + name))
+
+    def health_records(self) -> list[ConnectorHealth]:
+        """Every connector's health record, by name; unreadable ones are left out."""
+        records = (_health(key[len(HEALTH_PREFIX):], raw) for key, raw in self.cursors(HEALTH_PREFIX).items())
+        return [h for h in records if h is not None]
+
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             return {
@@ -51,6 +68,18 @@ class CursorRepository(StoreBase):
         except OperationalError as exc:
             raise StorageError(f"cannot reach the database {self.engine.url.render_as_string(hide_password=True)}"
                                f" ({type(exc.orig).__name__})") from exc
+
+
+def _health(name: str, raw: str | None) -> ConnectorHealth | None:
+    """A stored health record read back, named by where it is stored."""
+    if not raw:
+        return None
+    try:
+        data: Any = json.loads(raw)
+    except ValueError:
+        return None
+    return ConnectorHealth.from_dict({**data, "name": name}) if isinstance(data, dict) else None
+
 
 
 __all__ = ["CursorRepository"]

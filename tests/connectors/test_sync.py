@@ -31,7 +31,7 @@ from connectors.sync import SyncDaemon, SyncOptions
 from connectors.webhooks import sign_request
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.errors import AuthError, ConfigError, PermanentError, RateLimited, StorageError, TransientError
-from inbox.health import HEALTH_PREFIX, load_health
+from inbox.health import HEALTH_PREFIX
 from inbox.storage.repository import Store
 from synth import fnr_for_index
 from tests.connectors.dovecot import free_port
@@ -247,11 +247,11 @@ async def test_the_daemon_keeps_syncing_while_another_connector_fails(store: Sto
         daemon.request_stop()
         await asyncio.wait_for(task, 10)
     assert fake.closed and broken.closed == 1 and buggy.closed == 1
-    recorded = load_health(store, "dialog")
+    recorded = store.load_health("dialog")
     assert recorded is not None and recorded.status == "stopped" and recorded.last_error == "ValueError"
     raw = store.get_cursor(HEALTH_PREFIX + "dialog") or ""
     assert fnr_for_index(1) not in raw and "hemmelig" not in raw
-    sms = load_health(store, "sms")
+    sms = store.load_health("sms")
     assert sms is not None and sms.last_success is not None and sms.new == 12 and sms.cursor == "12"
 
 
@@ -508,7 +508,7 @@ def test_the_daemon_command_serves_webhooks_and_metrics_and_stops_on_sigterm(tmp
     store = Store.open(db)
     try:
         assert store.counts()["messages"] == 13
-        health = load_health(store, "sms")
+        health = store.load_health("sms")
         assert health is not None and health.status == "stopped" and health.new == 12
     finally:
         store.close()

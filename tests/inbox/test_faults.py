@@ -23,7 +23,6 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from flerkanal.cli import cli
-from inbox.health import load_health
 from inbox.storage.repository import Store
 from inbox.storage.tables import T_MSG
 from synth import fnr_for_index
@@ -277,13 +276,13 @@ def test_postgres_restarted_during_sync_the_daemon_reconnects_and_loses_nothing(
             run.wait_for("every message to be stored", lambda: store.counts()["messages"] >= run.expected)
 
             def healthy(name: str) -> bool:
-                h = load_health(store, name)
+                h = store.load_health(name)
                 return (h is not None and h.status == "ok" and h.errors_in_a_row == 0 and h.last_success is not None
                         and h.last_success > came_back)
 
             run.wait_for("both connectors to report healthy", lambda: healthy("sms") and healthy("dialog"))
             for name in ("sms", "dialog"):
-                h = load_health(store, name)
+                h = store.load_health(name)
                 assert h is not None and h.last_error_at is not None and h.last_error_at >= went_down, \
                     (name, h)  # the outage was seen and recorded (then recovered from: healthy above)
             assert run.proc is not None and run.proc.poll() is None  # it never stopped
