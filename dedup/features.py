@@ -98,7 +98,8 @@ TOPICS: dict[str, re.Pattern[str]] = {name: re.compile(rx, _F) for name, rx in {
     "cv": r"\bcv\w*|\bresume\b|jobbsøk\w*|søknad(er)? på jobb|job application\w*|stilling\w*|jobbintervju\w*",
     "skatt": r"\bskatt\w*|skattekort\w*|\btax\w*|podat\w*",
     "tilbakebetaling": r"tilbakebetal\w*|feilutbetal\w*|betale tilbake|etteroppgjør\w*|repay\w*|overpa\w*|"
-                       r"zwrot\w*|klage\w*|klag(er|e|ar)\b|complain\w*|appeal\w*|odwołani\w*",
+                       r"zwrot\w*",
+    "klage": r"klage\w*|klag(er|e|ar)\b|complain\w*|appeal\w*|odwołani\w*|скарг\w*|жалоб\w*",
     "adresse": r"adress\w*|flytt\w*|\bmoved?\b|moving|przeprowadz\w*|переїх\w*",
     "arbeidsgiver": r"arbeidsgiver\w*|arbeidsgjevar\w*|employer\w*|\bsjef\w*|\bboss\w*|pracodaw\w*|"
                     r"konkurs\w*|lønnsgaranti\w*|permitter\w*|oppsig\w*|sagt opp|redundan\w*|laid off",

@@ -45,7 +45,7 @@ def cached(embedder: Any) -> CachedEmbedder:
 
 
 @pytest.mark.parametrize(("fit", "score", "precision", "f1"), [
-    ("data/dedup-dev", "data/dedup-dev2", 0.93, 0.85),  # measured: P 0.936 R 0.793 F1 0.859
+    ("data/dedup-dev", "data/dedup-dev2", 0.94, 0.85),  # measured: P 0.952 R 0.783 F1 0.859
     ("data/dedup-dev2", "data/dedup-dev", 0.85, 0.89),  # measured: P 0.864 R 0.950 F1 0.905
 ])
 def test_fitted_on_one_hand_scored_on_the_other(fit: str, score: str, precision: float, f1: float,

@@ -73,6 +73,14 @@ def test_topics_cross_languages() -> None:
     assert topics("Hei") == frozenset()
 
 
+def test_a_complaint_is_a_subject_of_its_own_not_a_repayment() -> None:
+    """A complaint against a refusal and a repayment claim are two matters; only the second is a repayment."""
+    assert {"klage", "dagpenger"} <= topics("Klager på avslaget på dagpenger som kom i dag.")
+    assert "tilbakebetaling" not in topics("Klager på avslaget på dagpenger som kom i dag.")
+    assert {"klage", "tilbakebetaling"} <= topics("Vil klage på kravet om å betale tilbake 18 400 kr.")
+    assert "klage" in topics("I want to appeal the decision") and "klage" in topics("Chcę złożyć odwołanie")
+
+
 def test_specifics_normalise_dates_and_amounts() -> None:
     a = specifics("Søknaden ble sendt 28.08 og jeg skal betale 18 400 kr")
     b = specifics("I applied on 28 August; they want 18400 back")
