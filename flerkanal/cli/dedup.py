@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,10 @@ def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: s
     try:
         if show:
             with _ProgressBars() as bars:
+                spec.prepare(progress=bars.counter("distil", "pieces"), notice=_notice)
                 result = run_dedup(opts, bars)
         else:
+            spec.prepare(notice=_notice)
             result = run_dedup(opts)
     except KeyboardInterrupt:
         err.print(f"[yellow]interrupted[/]: {out_path} was not written")
@@ -147,6 +150,11 @@ def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: s
     if not summary["messages"] + summary["outbound_messages"]:
         err.print("[red]error[/]: no message could be read from the inputs (reasons above)")
         raise SystemExit(1)
+
+
+def _notice(text: str) -> None:
+    """A one-line notice on stderr (the fast model being built once, where it is kept)."""
+    err.print(_escape(text))
 
 
 def _escape(text: str) -> str:
@@ -197,6 +205,18 @@ class _ProgressBars:
 
     def __exit__(self, *exc: Any) -> None:
         self.bar.__exit__(*exc)
+
+    def counter(self, phase: str, unit: str) -> Callable[[int, int], None]:
+        """A ``progress(done, total)`` callback that drives the phase's bar."""
+        seen = [0]
+
+        def update(done: int, total: int) -> None:
+            if phase not in self.tasks:
+                self.start(phase, total, unit)
+            self.advance(phase, done - seen[0])
+            seen[0] = done
+
+        return update
 
     def start(self, phase: str, total: int | None, unit: str) -> None:
         if phase in self.tasks:
