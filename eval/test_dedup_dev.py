@@ -54,7 +54,7 @@ def test_cli_dedup_and_eval_agree_with_the_shared_yardstick(dev_dir: Path, yards
         assert ours[k] == theirs[k], k
 
 
-@pytest.mark.slow  # distils the fast model on first use (about 5 minutes on 2 idle cores), then it is cached
+@pytest.mark.slow  # distils the fast model on first use (about a minute on 2 idle cores), then it is cached
 def test_fast_model_is_within_a_point_of_the_default_on_the_dev_set(dev_dir: Path, embedder: Any) -> None:
     spec = ModelSpec(FAST_MODEL)
     fast = _score(dev_dir, InquiryMatcher(spec.embedder(), spec.scorer(), MatcherConfig(threshold=spec.threshold())))
