@@ -60,7 +60,7 @@ class VectorStore:
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
-            from inbox.storage.database import private_sqlite_file
+            from inbox.paths import private_sqlite_file
 
             # vectors of people's messages, and hashes that confirm a guessed text: the owner's only
             # (a new file 0600 in a new folder 0700; SQLite's -wal and -shm follow the file)

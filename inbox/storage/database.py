@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from inbox.errors import StorageError
+from inbox.paths import private_sqlite_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # how long a command waits for another process's write lock
@@ -31,32 +31,6 @@ def _busy_ms() -> int:
 
 
 PG_CONNECT_TIMEOUT_S = 10
-
-
-def private_sqlite_file(path: Path) -> None:
-    """Create a SQLite database file readable by its owner only, before SQLite creates it world-readable.
-
-    A new file is made 0600 (SQLite gives its ``-wal`` and ``-shm`` files the database file's mode), in a
-    directory made 0700 when it does not exist yet. The default location (``$XDG_DATA_HOME/flerkanal``) is
-    flerkanal's own: it and the files in it are tightened to 0700/0600 even when an older version made them
-    readable by other local users. A file or directory elsewhere that exists keeps the mode its owner chose
-    (a group-shared database, say).
-    """
-    from inbox.paths import data_dir
-
-    path = path.expanduser()
-    parent = path.parent
-    if not parent.exists():
-        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    if parent.resolve() == data_dir().resolve():
-        for p in (parent, path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            try:
-                if p.stat().st_uid == os.geteuid():
-                    p.chmod(0o700 if p == parent else 0o600)
-            except FileNotFoundError:
-                continue
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
