@@ -31,7 +31,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from dedup.pipeline import PICKLE_CHUNK, GroupJob, Row, ShardGrouper
+from dedup.shard import GroupJob, Row, ShardGrouper
+from dedup.spill import PICKLE_CHUNK
 
 __all__ = ["ShardActor", "group_shards_ray", "ray_token_available"]
 
