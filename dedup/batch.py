@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dedup.matcher import MentionIndex, NameIndex
+from dedup.names import MentionIndex, NameIndex
 from inbox.contacts import read_contacts_csv
 from inbox.domain import Channel, Direction, IncomingMessage, Quarantined
 from inbox.identity import normalise_email, normalise_phone, person_identity

@@ -5,7 +5,7 @@ For each new inbound message:
 1. Channel structure first: an email reply or a message in the same dialogue thread joins that thread.
 2. Who wrote it: the registered sender, or — when the address is unknown — a national ID number or a
    known person's full name written in the text, or an unknown sender of the window who signed a
-   message with this sender's display name (:class:`MentionIndex`). Two different registered persons
+   message with this sender's display name (:class:`dedup.names.MentionIndex`). Two different registered persons
    are never merged automatically.
 3. Candidates: that person's inbound messages in the time window (block by person and time; never a
    scan of all messages).
@@ -19,9 +19,7 @@ For each new inbound message:
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +28,9 @@ import numpy as np
 
 from dedup.embed import Embedder
 from dedup.features import Signals, mentioned_channels, pair_features
+from dedup.inquiries import OpenInquiry, bounded, open_inquiries
 from dedup.language import language
+from dedup.names import MentionIndex, NameIndex, name_key, name_pairs
 from dedup.neighbours import (
     HINT_WINDOW,
     Entry,
@@ -40,8 +40,9 @@ from dedup.neighbours import (
     self_named,
     signer,
 )
-from dedup.normalise import fold, normalise
+from dedup.normalise import normalise
 from dedup.scorer import Scorer
+from dedup.store_window import StoreWindow
 from dedup.vector_cache import CachedEmbedder
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.matching import (
@@ -58,8 +59,6 @@ from inbox.text import is_content_free
 #: as long as it is open (a complaint or an application can wait for weeks), not for a fixed few days.
 DEFAULT_WINDOW = timedelta(days=45)
 DEFAULT_THRESHOLD = 0.7
-#: How long after the office's last answer an answered inquiry still takes a follow-up or a closer.
-ANSWERED_OPEN = timedelta(days=14)
 #: A message in an existing channel thread joins it outright only while the thread is this fresh; after a
 #: longer pause (or after the office answered) it may be a new question in an old thread: the evidence decides.
 THREAD_FRESH = timedelta(days=3)
@@ -101,145 +100,6 @@ class MatcherConfig:
     window: timedelta = DEFAULT_WINDOW
     threshold: float = DEFAULT_THRESHOLD
     content_free_window: timedelta = CONTENT_FREE_WINDOW
-
-
-class NameIndex:
-    """Finds persons' full names written in a text (diacritics and case folded); grows with :meth:`add`.
-
-    A name is found when its first name is followed, within three words, by its last name (middle names
-    may be skipped), or when a name of five or more words is written out in full.
-    """
-
-    def __init__(self, names: Mapping[int, str] | None = None) -> None:
-        self.size = 0
-        self._tokens: dict[int, tuple[str, ...]] = {}
-        self._by_first_last: dict[str, dict[str, list[tuple[tuple[str, ...], int]]]] = {}
-        self._long: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-        for pid, name in (names or {}).items():
-            self.add(pid, name)
-
-    def add(self, pid: int, name: str) -> None:
-        self.size += 1
-        toks = tuple(re.findall(r"\w+", fold(name)))
-        self._tokens[pid] = toks
-        if len(toks) >= 2:
-            self._by_first_last.setdefault(toks[0], {}).setdefault(toks[-1], []).append((toks, pid))
-            if len(toks) >= 5:  # an exact run longer than the 3-token look-ahead
-                self._long.setdefault(toks[0], []).append((toks, pid))
-
-    def household(self, pid: int, first: str) -> set[int]:
-        """Other persons named ``first`` (folded) with the same last name as ``pid``: who, in the household of
-        the holder of a shared phone or address, signs with that first name."""
-        own = self._tokens.get(pid, ())
-        if len(own) < 2 or own[0] == first:
-            return set()
-        return {p for _full, p in self._by_first_last.get(first, {}).get(own[-1], ()) if p != pid}
-
-    def find(self, text: str) -> set[int]:
-        toks = re.findall(r"\w+", fold(text))
-        found: set[int] = set()
-        for i, t in enumerate(toks):
-            lasts = self._by_first_last.get(t)
-            if lasts is None:
-                continue
-            for last in set(toks[i + 1 : i + 4]):
-                for _full, pid in lasts.get(last, ()):
-                    found.add(pid)
-            for full, pid in self._long.get(t, ()):
-                if toks[i : i + len(full)] == list(full):
-                    found.add(pid)
-        return found
-
-
-def name_pairs(text: str) -> set[tuple[str, str]]:
-    """(first, last) pairs of capitalised words at most three words apart, folded: where a full name can
-    be written in ``text`` ("Gunnar Myrvold her", "Mvh Anne Marie Hansen")."""
-    toks = [t for t in _WORD.findall(text) if not t.isdigit()]
-    pairs: set[tuple[str, str]] = set()
-    for i, t in enumerate(toks):
-        if len(t) < 2 or not t[0].isupper():
-            continue
-        for u in toks[i + 1 : i + 4]:
-            if len(u) >= 2 and u[0].isupper():
-                pairs.add((fold(t), fold(u)))
-    return pairs
-
-
-def name_key(name: str) -> tuple[str, str] | None:
-    """A full name's (first, last) pair, folded; None for a single word."""
-    toks = [t for t in _WORD.findall(fold(name)) if not t.isdigit()]
-    return (toks[0], toks[-1]) if len(toks) >= 2 else None
-
-
-_WORD = re.compile(r"\w+")
-
-
-class MentionIndex:
-    """Full names written in recent messages of unknown senders: which persons wrote a given name.
-
-    The name index finds a *person's* name in a text; this is the other way round. An unknown number
-    texts "Gunnar Myrvold her, …" and a day later an unknown address writes with the display name
-    "Gunnar Myrvold": the second is found as the first's writer. Entries are kept in arrival (time)
-    order and dropped by :meth:`evict`, so the index covers a sliding window only.
-    """
-
-    def __init__(self) -> None:
-        self._by_pair: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
-        self._order: deque[tuple[datetime, tuple[str, str]]] = deque()
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def add(self, person: int, sent_at: datetime, text: str) -> None:
-        for pair in name_pairs(text):
-            self._by_pair.setdefault(pair, []).append((sent_at, person))
-            self._order.append((sent_at, pair))
-
-    def find(self, name: str, since: datetime, until: datetime) -> set[int]:
-        key = name_key(name)
-        if key is None:
-            return set()
-        return {p for t, p in self._by_pair.get(key, ()) if since <= t <= until}
-
-    def evict(self, cutoff: datetime) -> None:
-        """Forget names written before ``cutoff``."""
-        while self._order and self._order[0][0] < cutoff:
-            _, pair = self._order.popleft()
-            kept = [e for e in self._by_pair.get(pair, ()) if e[0] >= cutoff]
-            if kept:
-                self._by_pair[pair] = kept
-            else:
-                self._by_pair.pop(pair, None)
-
-
-class StoreWindow:
-    """How far a matcher-held index has read a store's rows (a ``rows(after_id, since, until=None)`` answer
-    of rows and the highest id it covers, as :class:`inbox.storage.match_context.BatchContext` gives them): the
-    window once, then only the rows stored since (by id), and earlier days when an older message needs
-    them. Which store (``source``) it read, so that another store starts afresh."""
-
-    def __init__(self) -> None:
-        self.source: Any = None
-        self.top = 0  # highest message id read
-        self.start: datetime | None = None  # earliest sent time read
-
-    def reset(self, source: Any) -> None:
-        self.source, self.top, self.start = source, 0, None
-
-    def read(self, rows: Any, since: datetime) -> tuple[list[Any], list[Any]]:
-        """(the rows not read yet from ``start`` on, the rows of the days from ``since`` to ``start``
-        when ``since`` is earlier); the first read is the window from ``since``."""
-        earlier: list[Any] = []
-        if self.start is None:
-            fetched, top = rows(0, since)
-            self.start = since
-        else:
-            fetched, top = rows(self.top, self.start)
-            if since < self.start:  # an older message than any before: read the earlier days too
-                earlier, _ = rows(0, since, self.start)
-                self.start = since
-        self.top = max(self.top, top)  # read up to here, whether the caller keeps any row or not
-        return fetched, earlier
 
 
 class InquiryMatcher:
@@ -620,67 +480,6 @@ class InquiryMatcher:
         self._names, self._names_key, self._names_top = None, None, 0
         self._mentions = None
         self._nn = None
-
-
-@dataclass(frozen=True, slots=True)
-class OpenInquiry:
-    """A person's inquiry that still takes new messages: when they last wrote, and when the office last answered
-    after that (None while it waits for an answer)."""
-
-    last_in: datetime
-    answered_at: datetime | None
-    #: The writer's last message in it closes the matter ("pengene kom, takk"): it still takes a follow-up or a
-    #: closer, but no new request.
-    closed_by_writer: bool = False
-
-
-def open_inquiries(history: Sequence[CandidateMessage], now: datetime,
-                   is_closer: Callable[[CandidateMessage], bool] | None = None) -> dict[int, OpenInquiry]:
-    """The inquiries in ``history`` (a person's messages in time order) that are open at ``now``: not closed,
-    and either waiting for an answer or answered less than :data:`ANSWERED_OPEN` ago. ``is_closer`` tells
-    whether a message closes its matter (:attr:`OpenInquiry.closed_by_writer`)."""
-    last_msg: dict[int, CandidateMessage] = {}
-    last_in: dict[int, datetime] = {}
-    last_out: dict[int, datetime] = {}
-    closed: set[int] = set()
-    for c in history:
-        if c.thread_id is None:
-            continue
-        if c.thread_state == "closed":
-            closed.add(c.thread_id)
-        if c.direction == Direction.IN:
-            last_in[c.thread_id] = c.sent_at
-            last_msg[c.thread_id] = c
-        else:
-            last_out[c.thread_id] = c.sent_at
-    out: dict[int, OpenInquiry] = {}
-    for tid, t_in in last_in.items():
-        answered = last_out.get(tid)
-        if answered is not None and answered < t_in:
-            answered = None
-        if tid in closed or (answered is not None and now - answered > ANSWERED_OPEN):
-            continue
-        out[tid] = OpenInquiry(t_in, answered, is_closer is not None and is_closer(last_msg[tid]))
-    return out
-
-
-#: The most open inquiries of a person a new message is scored against (the latest), and the most of each
-#: inquiry's inbound messages (its latest): the work per message stays bounded however long inquiries stay open.
-MAX_OPEN_INQUIRIES = 12
-PER_INQUIRY = 4
-
-
-def bounded(inbound: Sequence[CandidateMessage]) -> list[CandidateMessage]:
-    """``inbound`` (in time order) cut to the latest :data:`PER_INQUIRY` messages of each of the latest
-    :data:`MAX_OPEN_INQUIRIES` inquiries, still in time order."""
-    by_thread: dict[int | None, list[CandidateMessage]] = {}
-    for c in inbound:
-        by_thread.setdefault(c.thread_id, []).append(c)
-    if len(by_thread) <= MAX_OPEN_INQUIRIES and all(len(cs) <= PER_INQUIRY for cs in by_thread.values()):
-        return list(inbound)
-    latest = sorted(by_thread, key=lambda t: by_thread[t][-1].sent_at)[-MAX_OPEN_INQUIRIES:]
-    keep = {id(c) for t in latest for c in by_thread[t][-PER_INQUIRY:]}
-    return [c for c in inbound if id(c) in keep]
 
 
 def _reason(v: dict[str, float], identity: str) -> str:

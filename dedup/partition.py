@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from dedup.batch import MemoryContext
-from dedup.matcher import DEFAULT_WINDOW, MentionIndex
+from dedup.matcher import DEFAULT_WINDOW
+from dedup.names import MentionIndex
 from dedup.normalise import normalise
 from inbox.domain import Channel, Direction, IncomingMessage
 from inbox.identity import person_identity

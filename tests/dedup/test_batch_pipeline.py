@@ -17,8 +17,9 @@ from click.testing import CliRunner
 import dedup.pipeline as pipeline
 from dedup.batch import HISTORY, MemoryContext, group_messages
 from dedup.embed import HashingEmbedder
-from dedup.matcher import InquiryMatcher, MentionIndex, NameIndex, name_pairs
+from dedup.matcher import InquiryMatcher
 from dedup.models import ModelSpec
+from dedup.names import MentionIndex, NameIndex, name_pairs
 from dedup.partition import Linker
 from dedup.pipeline import RunOptions, run_dedup
 from dedup.report import SummaryBuilder, render_html

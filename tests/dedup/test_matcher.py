@@ -297,7 +297,7 @@ def test_corrections_become_training_pairs_with_the_matchers_features(seeded: tu
 
 
 def test_open_inquiries_and_the_bound_on_candidates() -> None:
-    from dedup.matcher import ANSWERED_OPEN, MAX_OPEN_INQUIRIES, PER_INQUIRY, bounded, open_inquiries
+    from dedup.inquiries import ANSWERED_OPEN, MAX_OPEN_INQUIRIES, PER_INQUIRY, bounded, open_inquiries
     from inbox.matching import CandidateMessage
 
     def cand(i: int, thread: int, hours: float, direction: Direction = Direction.IN, body: str = "hei") -> Any:

@@ -1,0 +1,75 @@
+"""A person's open inquiries: which of their threads still take new messages (:func:`open_inquiries`), and the
+bounded set of candidates a new message is scored against (:func:`bounded`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from inbox.domain import Direction
+from inbox.matching import CandidateMessage
+
+#: How long after the office's last answer an answered inquiry still takes a follow-up or a closer.
+ANSWERED_OPEN = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInquiry:
+    """A person's inquiry that still takes new messages: when they last wrote, and when the office last answered
+    after that (None while it waits for an answer)."""
+
+    last_in: datetime
+    answered_at: datetime | None
+    #: The writer's last message in it closes the matter ("pengene kom, takk"): it still takes a follow-up or a
+    #: closer, but no new request.
+    closed_by_writer: bool = False
+
+
+def open_inquiries(history: Sequence[CandidateMessage], now: datetime,
+                   is_closer: Callable[[CandidateMessage], bool] | None = None) -> dict[int, OpenInquiry]:
+    """The inquiries in ``history`` (a person's messages in time order) that are open at ``now``: not closed,
+    and either waiting for an answer or answered less than :data:`ANSWERED_OPEN` ago. ``is_closer`` tells
+    whether a message closes its matter (:attr:`OpenInquiry.closed_by_writer`)."""
+    last_msg: dict[int, CandidateMessage] = {}
+    last_in: dict[int, datetime] = {}
+    last_out: dict[int, datetime] = {}
+    closed: set[int] = set()
+    for c in history:
+        if c.thread_id is None:
+            continue
+        if c.thread_state == "closed":
+            closed.add(c.thread_id)
+        if c.direction == Direction.IN:
+            last_in[c.thread_id] = c.sent_at
+            last_msg[c.thread_id] = c
+        else:
+            last_out[c.thread_id] = c.sent_at
+    out: dict[int, OpenInquiry] = {}
+    for tid, t_in in last_in.items():
+        answered = last_out.get(tid)
+        if answered is not None and answered < t_in:
+            answered = None
+        if tid in closed or (answered is not None and now - answered > ANSWERED_OPEN):
+            continue
+        out[tid] = OpenInquiry(t_in, answered, is_closer is not None and is_closer(last_msg[tid]))
+    return out
+
+
+#: The most open inquiries of a person a new message is scored against (the latest), and the most of each
+#: inquiry's inbound messages (its latest): the work per message stays bounded however long inquiries stay open.
+MAX_OPEN_INQUIRIES = 12
+PER_INQUIRY = 4
+
+
+def bounded(inbound: Sequence[CandidateMessage]) -> list[CandidateMessage]:
+    """``inbound`` (in time order) cut to the latest :data:`PER_INQUIRY` messages of each of the latest
+    :data:`MAX_OPEN_INQUIRIES` inquiries, still in time order."""
+    by_thread: dict[int | None, list[CandidateMessage]] = {}
+    for c in inbound:
+        by_thread.setdefault(c.thread_id, []).append(c)
+    if len(by_thread) <= MAX_OPEN_INQUIRIES and all(len(cs) <= PER_INQUIRY for cs in by_thread.values()):
+        return list(inbound)
+    latest = sorted(by_thread, key=lambda t: by_thread[t][-1].sent_at)[-MAX_OPEN_INQUIRIES:]
+    keep = {id(c) for t in latest for c in by_thread[t][-PER_INQUIRY:]}
+    return [c for c in inbound if id(c) in keep]
