@@ -119,7 +119,13 @@ class SemanticMatcher:
                 owner.append(i)
         self._texts = tuple(texts)
         self._owner = np.asarray(owner, dtype=np.int64)
+        # Each concept's exemplars are one run of columns (they are listed concept by concept): the best
+        # exemplar per concept is a max over each run.
+        sizes = np.bincount(self._owner, minlength=len(self.concepts)) if owner else np.zeros(0, np.int64)
+        self._present = np.flatnonzero(sizes)
+        self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])[self._present] if owner else self._present
         self._vectors: FloatArray | None = None
+        self._vectors_t: FloatArray | None = None
         self._background: FloatArray | None = None
         self._bias = np.zeros(len(self.concepts), np.float32)
 
@@ -127,18 +133,25 @@ class SemanticMatcher:
         if self._vectors is None or self._background is None:
             vectors = _cached(self.embedder, self._texts)
             background = _cached(self.embedder, self.background)
-            self._bias = self._concept_bias(vectors, background)
+            self._bias = _cached_bias(self, vectors, background)
+            self._vectors_t = np.ascontiguousarray(vectors.T)
             self._vectors, self._background = vectors, background
         return self._vectors, self._background
 
     def _per_concept(self, sims: FloatArray) -> FloatArray:
         """units x exemplars -> units x concepts: the best exemplar of each concept."""
         out = np.full((sims.shape[0], len(self.concepts)), -1.0, np.float32)
-        for ci in range(len(self.concepts)):
-            cols = np.flatnonzero(self._owner == ci)
-            if cols.size:
-                out[:, ci] = sims[:, cols].max(axis=1)
+        if self._present.size and sims.shape[0]:
+            out[:, self._present] = np.maximum.reduceat(sims, self._starts, axis=1)
         return out
+
+    def _best_exemplar(self, sims: FloatArray) -> npt.NDArray[np.int64]:
+        """units x exemplars -> units x concepts: the column of each concept's best exemplar."""
+        arg = np.zeros((sims.shape[0], len(self.concepts)), np.int64)
+        ends = np.append(self._starts[1:], sims.shape[1])
+        for ci, start, end in zip(self._present, self._starts, ends, strict=True):
+            arg[:, ci] = start + sims[:, start:end].argmax(axis=1)
+        return arg
 
     def _concept_bias(self, vectors: FloatArray, background: FloatArray) -> FloatArray:
         """How close each concept comes to sentences about *other* things (the other concepts' exemplars and
@@ -160,18 +173,17 @@ class SemanticMatcher:
         """For units x concepts: the raw best similarity, the best exemplar's index, and the *lead*: the
         similarity above the concept's bias, less the unit's average over all concepts (a sentence that is
         close to everything leads nowhere)."""
-        ex, _ = self._exemplars()
+        self._exemplars()
         if not units:
             empty = np.zeros((0, len(self.concepts)), np.float32)
             return empty, np.zeros((0, len(self.concepts)), np.int64), empty
-        vecs = np.asarray(self.embedder.embed([u.text for u in units]), dtype=np.float32)
-        sims = vecs @ ex.T
+        assert self._vectors_t is not None
+        vecs = embed_once(self.embedder, [u.text for u in units])
+        # einsum, not the BLAS: for a product this small, waking the BLAS's threads costs more than the
+        # arithmetic, and on a busy machine many times more.
+        sims: FloatArray = np.einsum("ud,de->ue", vecs, self._vectors_t)
         raw = self._per_concept(sims)
-        arg = np.zeros_like(raw, dtype=np.int64)
-        for ci in range(len(self.concepts)):
-            cols = np.flatnonzero(self._owner == ci)
-            if cols.size:
-                arg[:, ci] = cols[sims[:, cols].argmax(axis=1)]
+        arg = self._best_exemplar(sims)
         lead: FloatArray = raw - self._bias[None, :]
         lead = lead - lead.mean(axis=1, keepdims=True)
         return raw, arg, lead
@@ -194,6 +206,47 @@ class SemanticMatcher:
             ui = int(np.flatnonzero(ok)[np.argmax(lead[ok, ci])])
             hits.append(SemanticHit(concept, units[ui], self._texts[int(arg[ui, ci])], round(float(raw[ui, ci]), 3)))
         return hits
+
+
+def embed_once(embedder: Embed, texts: Sequence[str]) -> FloatArray:
+    """The vectors of ``texts`` (in their order), each distinct text embedded once. Texts go to the model in
+    runs of similar length: a batch is padded to its longest text, so one long sentence among short ones
+    would make every short one cost as much as it."""
+    distinct = list(dict.fromkeys(texts))
+    if not distinct:
+        return np.zeros((0, 1), np.float32)
+    order = sorted(range(len(distinct)), key=lambda i: len(distinct[i]))
+    runs: list[list[int]] = [[]]
+    for i in order:
+        run = runs[-1]
+        if run and len(distinct[i]) > 2 * max(len(distinct[run[0]]), 20) and len(run) >= _MIN_RUN:
+            runs.append([])
+        runs[-1].append(i)
+    parts = [np.asarray(embedder.embed([distinct[i] for i in run]), dtype=np.float32) for run in runs]
+    vecs = np.empty((len(distinct), parts[0].shape[1]), np.float32)
+    for run, part in zip(runs, parts, strict=True):
+        vecs[run] = part
+    row = {t: i for i, t in enumerate(distinct)}
+    return vecs[[row[t] for t in texts]]
+
+
+#: A run of texts sent to the model together has at least this many (each call has a fixed cost too).
+_MIN_RUN = 4
+
+_BIAS_CACHE: dict[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], FloatArray] = {}
+
+
+def _cached_bias(matcher: SemanticMatcher, vectors: FloatArray, background: FloatArray) -> FloatArray:
+    """:meth:`SemanticMatcher._concept_bias`, once per model, exemplars and background: a matcher built
+    per suggestion (as the TUI does) reuses it."""
+    key = (matcher.embedder.model_id, tuple(c.exemplars for c in matcher.concepts), matcher.background)
+    with _CACHE_LOCK:
+        hit = _BIAS_CACHE.get(key)
+    if hit is None:
+        hit = matcher._concept_bias(vectors, background)
+        with _CACHE_LOCK:
+            _BIAS_CACHE[key] = hit
+    return hit
 
 
 def _cached(embedder: Embed, texts: tuple[str, ...]) -> FloatArray:
