@@ -54,5 +54,7 @@ def suggest_for_thread(store: Store, thread_id: int, user: str, *, policy: Polic
     relationship = Relationship(first_contact=earlier <= 1 and not prof.get("meetings_held"),
                                 meetings_held=int(prof.get("meetings_held") or 0),
                                 open_conflict=bool(prof.get("open_conflict")))
-    load = CaseworkerLoad(caseload=store.caseload(user), queue_waiting=store.stats().open_inquiries)
+    # One count, not the queue's whole statistics (waiting-time percentiles and all): a suggestion is asked
+    # for every thread shown.
+    load = CaseworkerLoad(caseload=store.caseload(user), queue_waiting=store.count_open_threads())
     return recommend(thread, profile, relationship, load, policy or default_policy(), lang=lang, semantic=semantic)
