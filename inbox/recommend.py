@@ -250,7 +250,7 @@ _TEXT_GROUPS = frozenset((
     "acceptance", "accept_after", "accept_marker", "meeting_context", "negation", "negation_cancel",
     "prep_request", "channel_phone", "channel_meeting", "channel_meeting_any", "channel_video", "channel_sms",
     "channel_dialog", "channel_email", "direct_phone", "direct_sms", "refuse_video", "home_privacy",
-    "refuse_phone",
+    "refuse_phone", "denial",
 ))
 # fmt: on
 # fmt: off
@@ -341,6 +341,8 @@ class Policy:
     concepts: tuple[Concept, ...] = ()  # [semantic.concepts]: situations matched by meaning
     background: tuple[str, ...] = ()  # [semantic].background: sentences about nothing in particular
     semantic_floor: float = 0.0
+    denial: tuple[str, ...] = ()  # [semantic].denial: words that deny what follows ("ingen", "not")
+    deniable: frozenset[str] = frozenset()  # [lexicon].deniable: phrase groups a denial before them cancels
 
     @classmethod
     def from_toml(cls, text: str) -> Policy:
@@ -391,6 +393,15 @@ class Policy:
             )
         except ValueError as exc:
             raise PolicyError(str(exc)) from exc
+        denial = semantic.get("denial", [])
+        if not isinstance(denial, list) or not all(isinstance(w, str) for w in denial):
+            raise PolicyError("semantic.denial must be a list of words")
+        deniable = frozenset(_names(lexicon.get("deniable", []), "lexicon.deniable"))
+        unknown = deniable - _TEXT_GROUPS - _NOTES_GROUPS
+        if unknown:
+            raise PolicyError(f"lexicon.deniable: unknown phrase groups {sorted(unknown)}")
+        if deniable and not text_lex["denial"]:
+            raise PolicyError("lexicon.deniable needs the lexicon.text.denial patterns")
         background = semantic.get("background", [])
         if not isinstance(background, list) or not all(isinstance(b, str) for b in background):
             raise PolicyError("semantic.background must be a list of strings")
@@ -418,6 +429,8 @@ class Policy:
                 concepts=concepts,
                 background=tuple(background),
                 semantic_floor=float(semantic.get("floor", 0.0)),
+                denial=tuple(denial),
+                deniable=deniable,
             )
         except (TypeError, ValueError) as exc:
             raise PolicyError(f"bad value in [settings]: {exc}") from exc
@@ -616,13 +629,27 @@ def _other_language(text: str) -> bool:
     return known / len(words) < 0.15
 
 
-def _search(patterns: Patterns, text: str) -> re.Match[str] | None:
+def _search(patterns: Patterns, text: str, denial: Patterns = ()) -> re.Match[str] | None:
+    """The earliest match of any pattern; with ``denial``, a match that a denial word just before it in its
+    clause cancels ("ingen uenighet", "no conflict") does not count."""
     best: re.Match[str] | None = None
     for p in patterns:
-        m = p.search(text)
-        if m and (best is None or m.start() < best.start()):
-            best = m
+        for m in p.finditer(text) if denial else filter(None, [p.search(text)]):
+            if not denial or not _denied(text, m.start(), denial):
+                if best is None or m.start() < best.start():
+                    best = m
+                break
     return best
+
+
+_CLAUSE = re.compile(r"[.,;:!?()\n–-]")
+
+
+def _denied(text: str, start: int, denial: Patterns) -> bool:
+    """Whether a denial word stands among the (at most two) words before ``start`` in its clause."""
+    before = _CLAUSE.split(text[max(0, start - 60) : start])[-1]
+    words = before.split()[-2:]
+    return bool(words) and _search(denial, " ".join(words)) is not None
 
 
 _TOKEN = re.compile(r"\S+")
@@ -659,8 +686,8 @@ class _Msg:
         ref = f"message {self.index} ({m.direction.value}, {m.channel}{when})"
         return Evidence("message", ref, quote, self.index)
 
-    def match(self, patterns: Patterns) -> Evidence | None:
-        m = _search(patterns, self.text)
+    def match(self, patterns: Patterns, denial: Patterns = ()) -> Evidence | None:
+        m = _search(patterns, self.text, denial)
         return self.evidence(_quote(self.text, m.start(), m.end())) if m else None
 
 
@@ -693,10 +720,10 @@ def _profile_ev(fieldname: str, value: object) -> Evidence:
     return Evidence("profile", f"person.{fieldname}", str(value))
 
 
-def _note_matches(notes: Sequence[str], patterns: Patterns) -> list[Evidence]:
+def _note_matches(notes: Sequence[str], patterns: Patterns, denial: Patterns = ()) -> list[Evidence]:
     out = []
     for i, note in enumerate(notes):
-        m = _search(patterns, note.translate(_APOSTROPHES))
+        m = _search(patterns, note.translate(_APOSTROPHES), denial)
         if m:
             out.append(Evidence("profile", f"person.notes[{i}]", note))
     return out
@@ -805,12 +832,15 @@ class _Ctx:
         # Inbound messages written after the office had answered something: where an exchange can go wrong.
         self.after_out = [m for m in self.inbound if outs and m.index > outs[0]]
 
+    def _denial(self, group: str) -> Patterns:
+        return self.lex["denial"] if group in self.policy.deniable else ()
+
     def text(self, group: str, messages: Sequence[_Msg]) -> list[Evidence]:
-        """The first match of a phrase group in each message."""
-        return [e for m in messages if (e := m.match(self.lex[group]))]
+        """The first match of a phrase group in each message (a denied one does not count)."""
+        return [e for m in messages if (e := m.match(self.lex[group], self._denial(group)))]
 
     def in_notes(self, group: str) -> list[Evidence]:
-        return _note_matches(self.notes, self.nlex[group])
+        return _note_matches(self.notes, self.nlex[group], self._denial(group))
 
 
 def _detect_person(ctx: _Ctx, profile: Profile) -> None:
@@ -1027,7 +1057,9 @@ def case_units(thread: ThreadInput, profile: Profile) -> list[Unit]:
 
 def semantic_matcher(policy: Policy, embedder: Embed) -> SemanticMatcher:
     """The policy's concepts matched with ``embedder`` (build once; exemplar vectors are kept)."""
-    return SemanticMatcher(embedder, policy.concepts, policy.background, floor=policy.semantic_floor)
+    return SemanticMatcher(
+        embedder, policy.concepts, policy.background, floor=policy.semantic_floor, denial=policy.denial
+    )
 
 
 def _detect_semantic(ctx: _Ctx, thread: ThreadInput, profile: Profile, semantic: SemanticMatcher) -> None:

@@ -105,8 +105,15 @@ class SemanticMatcher:
         *,
         floor: float = 0.0,
         max_units: int = 32,
+        denial: Sequence[str] = (),
     ) -> None:
         self.embedder = embedder
+        self.denial = frozenset(w.lower() for w in denial)
+        # The words each concept's exemplars assert (not denied there): a unit that denies one of them ("ingen
+        # uenighet" against "uenig i vedtaket") says the situation is absent, however close its vector.
+        self._asserted = tuple(
+            frozenset(w for ex in c.exemplars for w in _stems(ex, self.denial, denied=False)) for c in concepts
+        )
         self.concepts = tuple(concepts)
         self.background = tuple(background)
         self.floor = floor  # a hit also needs at least this raw similarity
@@ -196,6 +203,11 @@ class SemanticMatcher:
             return []
         raw, arg, lead = self.scores(units)
         allowed = np.asarray([[u.source in c.sources for c in self.concepts] for u in units])
+        if self.denial:
+            for ui, u in enumerate(units):
+                denied = _stems(u.text, self.denial, denied=True)
+                if denied:
+                    allowed[ui] &= np.asarray([not (denied & words) for words in self._asserted])
         lead = np.where(allowed, lead, -np.inf)
         top = lead.argmax(axis=1)
         hits = []
@@ -206,6 +218,25 @@ class SemanticMatcher:
             ui = int(np.flatnonzero(ok)[np.argmax(lead[ok, ci])])
             hits.append(SemanticHit(concept, units[ui], self._texts[int(arg[ui, ci])], round(float(raw[ui, ci]), 3)))
         return hits
+
+
+_STEM = 5  # words compare by their first letters: "uenig", "uenighet" and "uenige" are one word here
+_DENIAL_REACH = 2  # a denial word covers this many words after it ("ingen uenighet", "not any conflict")
+
+
+def _stems(text: str, denial: frozenset[str], *, denied: bool) -> frozenset[str]:
+    """The stems of the words of ``text`` (of at least :data:`_STEM` letters) that a denial word just before
+    them denies (``denied=True``), or that none does (``denied=False``)."""
+    words = [w.lower() for w in _WORDS.findall(text)]
+    out = set()
+    reach = -1
+    for i, w in enumerate(words):
+        if w in denial:
+            reach = i + _DENIAL_REACH
+            continue
+        if len(w) >= _STEM and (i <= reach) == denied:
+            out.add(w[:_STEM])
+    return frozenset(out)
 
 
 def embed_once(embedder: Embed, texts: Sequence[str]) -> FloatArray:

@@ -218,6 +218,17 @@ def test_conflict_meets_in_person(policy: Policy) -> None:
     assert flagged.best is M
 
 
+def test_a_denied_conflict_is_no_conflict(policy: Policy) -> None:
+    denied = Profile(age_group="41-60", notes=("Første samtale på kontoret – ryddig, ingen uenighet.",))
+    s = suggest(policy, "Hei, her er den nye sykmeldingen.", profile=denied)
+    assert not signal(s, "conflict_meet_in_person")
+    stated = Profile(age_group="41-60", notes=("Ryddig samtale, men uenig i vedtaket om stans.",))
+    assert signal(suggest(policy, "Hei, her er den nye sykmeldingen.", profile=stated), "conflict_meet_in_person")
+    assert not signal(suggest(policy, "There is no conflict with my boss, I just need the form."),
+                      "conflict_meet_in_person")
+    assert signal(suggest(policy, "I am not sure why, but we have a conflict at work."), "conflict_meet_in_person")
+
+
 def test_many_parties_on_video_unless_the_matter_is_sensitive(policy: Policy) -> None:
     text = "Kan vi få til et felles møte med fastlegen og behandleren min? Video går fint."
     s = suggest(policy, text, profile=Profile(digital_skills="high"))

@@ -113,3 +113,22 @@ def test_unwelcome_news_in_the_notes_moves_the_answer_off_writing(policy: Policy
 
 def policy_exemplars(policy: Policy, factor: str) -> set[str]:
     return {e for c in policy.concepts if c.factor == factor for e in c.exemplars}
+
+
+def test_a_note_that_denies_the_situation_does_not_count_for_it(policy: Policy, matcher: SemanticMatcher) -> None:
+    # "no disagreement" sits close to "disagreement" for a sentence-embedding model; the denial decides
+    sigs = signals(policy, matcher, "Hei, her er den nye sykmeldingen fra legen.",
+                   notes=("Samtalen på kontoret gikk fint, ingen uenighet om planen.",))
+    assert not by_meaning(sigs, "conflict_meet_in_person")
+    stated = signals(policy, matcher, "Hei, her er den nye sykmeldingen fra legen.",
+                     notes=("Hun er sterkt uenig i planen og synes behandlingen er urettferdig.",))
+    assert by_meaning(stated, "conflict_meet_in_person")
+
+
+def test_denied_words_are_told_from_asserted_ones() -> None:
+    from inbox.recommend_semantic import _stems
+
+    denial = frozenset({"ingen", "not", "ikke"})
+    assert _stems("Ryddig, ingen uenighet.", denial, denied=True) == {"uenig"}
+    assert "uenig" in _stems("Uenig i vedtaket.", denial, denied=False)
+    assert "vedta" not in _stems("Jeg er ikke fornøyd med vedtaket.", denial, denied=True)  # beyond its reach
