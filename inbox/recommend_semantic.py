@@ -111,8 +111,11 @@ class SemanticMatcher:
         self.denial = frozenset(w.lower() for w in denial)
         # The words each concept's exemplars assert (not denied there): a unit that denies one of them ("ingen
         # uenighet" against "uenig i vedtaket") says the situation is absent, however close its vector.
+        # (A word some exemplar denies itself, "don't see anyone", is part of the situation: not counted.)
         self._asserted = tuple(
-            frozenset(w for ex in c.exemplars for w in _stems(ex, self.denial, denied=False)) for c in concepts
+            frozenset(w for ex in c.exemplars for w in _stems(ex, self.denial, denied=False))
+            - {w for ex in c.exemplars for w in _stems(ex, self.denial, denied=True)}
+            for c in concepts
         )
         self.concepts = tuple(concepts)
         self.background = tuple(background)
@@ -221,13 +224,14 @@ class SemanticMatcher:
 
 
 _STEM = 5  # words compare by their first letters: "uenig", "uenighet" and "uenige" are one word here
+_NT = re.compile(r"n['\u2019]t\b", re.IGNORECASE)  # "don't see" -> "do not see"
 _DENIAL_REACH = 2  # a denial word covers this many words after it ("ingen uenighet", "not any conflict")
 
 
 def _stems(text: str, denial: frozenset[str], *, denied: bool) -> frozenset[str]:
     """The stems of the words of ``text`` (of at least :data:`_STEM` letters) that a denial word just before
     them denies (``denied=True``), or that none does (``denied=False``)."""
-    words = [w.lower() for w in _WORDS.findall(text)]
+    words = [w.lower() for w in _WORDS.findall(_NT.sub(" not", text))]
     out = set()
     reach = -1
     for i, w in enumerate(words):

@@ -132,3 +132,4 @@ def test_denied_words_are_told_from_asserted_ones() -> None:
     assert _stems("Ryddig, ingen uenighet.", denial, denied=True) == {"uenig"}
     assert "uenig" in _stems("Uenig i vedtaket.", denial, denied=False)
     assert "vedta" not in _stems("Jeg er ikke fornøyd med vedtaket.", denial, denied=True)  # beyond its reach
+    assert _stems("I don't see anyone.", denial, denied=True) == {"anyon"}
