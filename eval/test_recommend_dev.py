@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from inbox.recommend import Policy
-from inbox.recommend_cases import evaluate, load_policy, read_cases
+from inbox.recommend.cases import evaluate, load_policy, read_cases
 from tests.inbox.recommend_checks import check_factors_have_rules, check_reasons_with_evidence
 
 EXTRA_CASES = Path(__file__).resolve().parents[1] / "tests/data/recommend_extra.jsonl"

@@ -17,8 +17,8 @@ import pytest
 
 from eval.conftest import REPO, shared_path
 from inbox.recommend import Policy, Signal, semantic_matcher
-from inbox.recommend_cases import Case, load_policy, read_cases
-from inbox.recommend_fit import case_signals, file_weights, fit_weights, hits, with_weights
+from inbox.recommend.cases import Case, load_policy, read_cases
+from inbox.recommend.fit import case_signals, file_weights, fit_weights, hits, with_weights
 
 FILES = {
     "dev": "data/recommend-dev/cases.jsonl",

@@ -251,7 +251,7 @@ def bench_suggest(messages: int = 2000, suggestions: int = 200, model: str = "de
 
     from flerkanal.wiring import build_embedder, suggest_for_thread
     from inbox.recommend import semantic_matcher
-    from inbox.recommend_cases import load_policy
+    from inbox.recommend.cases import load_policy
 
     work = Path(tempfile.mkdtemp(prefix="flerkanal-bench-"))
     store = Store.open(f"sqlite:///{work / 'suggest.db'}")

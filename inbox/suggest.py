@@ -19,7 +19,7 @@ _POLICY: list[Policy] = []
 def default_policy() -> Policy:
     """The shipped policy, read once per process."""
     if not _POLICY:
-        from inbox.recommend_cases import load_policy
+        from inbox.recommend.cases import load_policy
 
         _POLICY.append(load_policy())
     return _POLICY[0]

@@ -1,7 +1,7 @@
 """``inbox recommend``: suggest the channel to answer on, and evaluate the suggestions on labelled cases.
 
 The command only parses arguments and prints; the work is done by :mod:`inbox.recommend` (the rules) and
-:mod:`inbox.recommend_cases` (reading cases, evaluation).
+:mod:`inbox.recommend.cases` (reading cases, evaluation).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from inbox.access import Permission
 from inbox.display import SafeConsole, printable, safe_json
 from inbox.errors import ConfigError, ParseError
 from inbox.recommend import LANGS, ChannelScore, Policy, Reason, SemanticMatcher, Suggestion
-from inbox.recommend_cases import (
+from inbox.recommend.cases import (
     Case,
     CaseResult,
     Evaluation,
@@ -95,7 +95,7 @@ _POLICY_OPT = click.option(
     "policy_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Policy TOML with weights, rules, reason texts and phrase lists (default: the shipped "
-    "inbox/recommend_policy.toml).",
+    "inbox/recommend/policy.toml).",
 )
 _LANG_OPT = click.option(
     "--lang",
@@ -363,7 +363,7 @@ def fit_cmd(files: tuple[Path, ...], policy_file: Path | None, semantic: bool | 
     With --write, the weights fitted on all files replace the
     `weights = {...}` lines of the policy TOML; comments, texts and phrase lists are kept.
     """
-    from inbox.recommend_fit import case_signals, file_weights, fit_weights, hits, with_weights, write_weights
+    from inbox.recommend.fit import case_signals, file_weights, fit_weights, hits, with_weights, write_weights
 
     policy = _policy(policy_file)
     sets = _labelled(files, "en")

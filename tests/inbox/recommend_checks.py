@@ -7,7 +7,7 @@ from pathlib import Path
 
 from inbox.domain import ReplyChannel
 from inbox.recommend import Policy, detect_signals, recommend
-from inbox.recommend_cases import read_cases
+from inbox.recommend.cases import read_cases
 
 # Factors whose message evidence is a summary (channel name, word count, list of parties) not a quote.
 DERIVED_EVIDENCE = {

@@ -13,7 +13,7 @@ from flerkanal.cli.recommend import recommend
 REPO = Path(__file__).parents[2]
 SMALL_CASES = REPO / "tests/data/recommend_small.jsonl"  # written for the tests
 EXTRA_CASES = REPO / "tests/data/recommend_extra.jsonl"
-POLICY_FILE = REPO / "inbox/recommend_policy.toml"
+POLICY_FILE = REPO / "inbox/recommend/policy.toml"
 
 
 def run(*args: str | Path) -> Result:

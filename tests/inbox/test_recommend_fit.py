@@ -1,4 +1,4 @@
-"""Fitted weights (inbox.recommend_fit), the deciding reasons, and semantic matching with a stand-in model."""
+"""Fitted weights (inbox.recommend.fit), the deciding reasons, and semantic matching with a stand-in model."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ from inbox.recommend import (
     recommend,
     semantic_matcher,
 )
-from inbox.recommend_cases import Case, Expected, load_policy, read_cases
-from inbox.recommend_fit import case_signals, fit_weights, hits, with_weights, write_weights
-from inbox.recommend_semantic import Concept, SemanticMatcher, Unit, split_sentences
+from inbox.recommend.cases import Case, Expected, load_policy, read_cases
+from inbox.recommend.fit import case_signals, fit_weights, hits, with_weights, write_weights
+from inbox.recommend.semantic import Concept, SemanticMatcher, Unit, split_sentences
 
 REPO = Path(__file__).parents[2]
-POLICY_FILE = REPO / "inbox/recommend_policy.toml"
+POLICY_FILE = REPO / "inbox/recommend/policy.toml"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

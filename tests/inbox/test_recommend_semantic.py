@@ -27,7 +27,7 @@ from inbox.recommend import (
     recommend,
     semantic_matcher,
 )
-from inbox.recommend_cases import load_policy
+from inbox.recommend.cases import load_policy
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -126,7 +126,7 @@ def test_a_note_that_denies_the_situation_does_not_count_for_it(policy: Policy, 
 
 
 def test_denied_words_are_told_from_asserted_ones() -> None:
-    from inbox.recommend_semantic import _stems
+    from inbox.recommend.semantic import _stems
 
     denial = frozenset({"ingen", "not", "ikke"})
     assert _stems("Ryddig, ingen uenighet.", denial, denied=True) == {"uenig"}

@@ -18,19 +18,11 @@ from typing import Any
 
 from inbox.domain import Direction, ReplyChannel
 from inbox.errors import ConfigError, ParseError
-from inbox.recommend import (
-    CaseworkerLoad,
-    Policy,
-    PolicyError,
-    Profile,
-    Relationship,
-    SemanticMatcher,
-    Suggestion,
-    ThreadInput,
-    ThreadMessage,
-    parse_channel,
-    recommend,
-)
+from inbox.recommend.model import CaseworkerLoad, Profile, Relationship, Suggestion, ThreadInput, ThreadMessage
+from inbox.recommend.phrases import parse_channel
+from inbox.recommend.policy import Policy, PolicyError
+from inbox.recommend.scoring import recommend
+from inbox.recommend.semantic import SemanticMatcher
 
 __all__ = [
     "Case",
@@ -45,14 +37,14 @@ __all__ = [
     "suggest_all",
 ]
 
-DEFAULT_POLICY = "recommend_policy.toml"
+DEFAULT_POLICY = "policy.toml"
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
     """The policy from ``path``, or the default one shipped next to this module."""
     try:
         if path is None:
-            text = resources.files("inbox").joinpath(DEFAULT_POLICY).read_text(encoding="utf-8")
+            text = resources.files("inbox.recommend").joinpath(DEFAULT_POLICY).read_text(encoding="utf-8")
         else:
             text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:

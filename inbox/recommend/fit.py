@@ -26,8 +26,12 @@ import numpy as np
 import numpy.typing as npt
 
 from inbox.domain import ReplyChannel
-from inbox.recommend import TARGET, Policy, SemanticMatcher, Signal, detect_signals, rank
-from inbox.recommend_cases import Case
+from inbox.recommend.cases import Case
+from inbox.recommend.detect import detect_signals
+from inbox.recommend.model import TARGET, Signal
+from inbox.recommend.policy import Policy
+from inbox.recommend.scoring import _apply_rules, rank
+from inbox.recommend.semantic import SemanticMatcher
 
 __all__ = ["FitResult", "case_signals", "file_weights", "fit_weights", "hits", "with_weights", "write_weights"]
 
@@ -36,7 +40,7 @@ KEYS = tuple(c.value for c in CHANNELS) + (TARGET,)
 
 
 def case_signals(cases: Sequence[Case], policy: Policy, semantic: SemanticMatcher | None) -> list[list[Signal]]:
-    """The signals of each case, before the policy's rules (which :func:`inbox.recommend.rank` applies)."""
+    """The signals of each case, before the policy's rules (which :func:`inbox.recommend.scoring.rank` applies)."""
     return [detect_signals(c.thread, c.profile, c.relationship, c.load, policy, semantic) for c in cases]
 
 
@@ -69,8 +73,6 @@ def _design(
     cases: Sequence[Case], signals: Sequence[Sequence[Signal]], policy: Policy, params: dict[tuple[str, str], int]
 ) -> tuple[list[npt.NDArray[np.float64]], list[npt.NDArray[np.bool_]], list[npt.NDArray[np.bool_]]]:
     """Per case: a channels x params matrix (scores = A @ w), and the hit and best channel masks."""
-    from inbox.recommend import _apply_rules
-
     mats, ok, best = [], [], []
     for case, sig in zip(cases, signals, strict=True):
         exp = case.expected
