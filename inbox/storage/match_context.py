@@ -32,7 +32,13 @@ _IDENTITY_OWNER = select(T_IDENT.c.person_id).where(T_IDENT.c.kind == bindparam(
 
 
 class BatchContext:
-    """The MatchContext for one batch: the database plus what this batch has assigned so far."""
+    """The MatchContext for one batch: the database plus what this batch has assigned so far.
+
+    It answers as of the message being matched, as the batch driver's context does: the persons and
+    identities this batch created become known only when their first message is reached (:meth:`reach`), so
+    a later message's person (an address named by its display name, an ID number a dialogue carries) never
+    identifies the writer of an earlier message of the same batch (issue 15: one code path, one answer).
+    """
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -48,6 +54,18 @@ class BatchContext:
         self._recent_rows: dict[int, list[Row[Any]]] = {}  # prefetched stored messages per person, as read
         self._recent: dict[int, list[CandidateMessage]] = {}  # … and as candidates, once asked for
         self._recent_window: tuple[datetime, datetime] | None = None
+        self._ahead: set[int] = set()  # persons created by this batch whose first message is not reached yet
+        self._ahead_ids: set[tuple[str, str]] = set()  # identities (kind, value) this batch added, likewise
+
+    def hold_back(self, persons: Iterable[int], identities: Iterable[tuple[str, str]]) -> None:
+        """Persons and identities this batch created: unknown to the matcher until :meth:`reach`."""
+        self._ahead.update(persons)
+        self._ahead_ids.update(identities)
+
+    def reach(self, person_id: int | None, identities: Iterable[tuple[str, str]]) -> None:
+        """The next message (of ``person_id``, bringing ``identities``) is matched now: they are known."""
+        self._ahead.discard(person_id or 0)
+        self._ahead_ids.difference_update(identities)
 
     @property
     def store(self) -> BatchContext:
@@ -92,6 +110,8 @@ class BatchContext:
             self._no_key.update(f"{channel}:{k}" for k in set(keys) - found)
 
     def person_by_identity(self, kind: str, value: str) -> int | None:
+        if (kind, value) in self._ahead_ids:
+            return None
         pid = self.conn.execute(_IDENTITY_OWNER, {"k": kind, "v": value}).scalar_one_or_none()
         return int(pid) if pid is not None else None
 
@@ -102,21 +122,30 @@ class BatchContext:
         return self._registered[person_id]
 
     def person_names(self, after_id: int = 0) -> dict[int, str]:
-        """Full names (with a space) of persons, or only of those created after person ``after_id``."""
+        """Full names (with a space) of the known persons (up to :meth:`names_stamp`'s highest id), or only of
+        those created after person ``after_id``."""
         if after_id:
-            return {int(pid): name for pid, name in self.conn.execute(
+            found = {int(pid): name for pid, name in self.conn.execute(
                 select(T_PERSON.c.id, T_PERSON.c.name).where(T_PERSON.c.id > after_id,
                                                             T_PERSON.c.name.contains(" ")))}
-        if self._names is None:
-            self._names = {int(pid): name for pid, name in self.conn.execute(
-                select(T_PERSON.c.id, T_PERSON.c.name).where(T_PERSON.c.name.contains(" ")))}
-        return self._names
+        else:
+            if self._names is None:
+                self._names = {int(pid): name for pid, name in self.conn.execute(
+                    select(T_PERSON.c.id, T_PERSON.c.name).where(T_PERSON.c.name.contains(" ")))}
+            found = self._names
+        if not self._ahead:
+            return found
+        top = min(self._ahead)  # persons are created in the order of their first message
+        return {pid: name for pid, name in found.items() if pid < top}
 
     def names_stamp(self) -> tuple[str, int]:
-        """(version, highest person id): names change only by new persons while the version stays the same,
-        so a matcher can keep its name index between batches and add only the persons after that id."""
+        """(version, highest known person id): names change only by new persons while the version stays the
+        same, so a matcher can keep its name index between batches and add only the persons after that id.
+        Persons this batch created count from their first message on (:meth:`reach`)."""
         version = self.conn.execute(select(T_CURSOR.c.value).where(T_CURSOR.c.name == NAMES_VERSION)
                                     ).scalar_one_or_none()
+        if self._ahead:
+            return version or "", min(self._ahead) - 1
         top = self.conn.execute(select(func.max(T_PERSON.c.id))).scalar_one_or_none()
         return version or "", int(top or 0)
 

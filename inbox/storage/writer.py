@@ -75,6 +75,16 @@ class IngestSummary:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """A batch's persons: each message key's person, the persons created (in order) and, per message key, the
+    identities (kind, value) its message added to the store."""
+
+    persons: dict[str, int | None]
+    created: list[int]
+    brought: dict[str, list[tuple[str, str]]]
+
+
 class MessageWriter:
     """Writes batches of parsed items into the store."""
 
@@ -105,8 +115,9 @@ class MessageWriter:
             summary.problems.append(q)
 
     # -- persons --------------------------------------------------------------------------------
-    def _resolve_persons(self, msgs: Sequence[tuple[str, IncomingMessage]]) -> dict[str, int | None]:
-        """Map each message key to a person id, creating persons for unknown addresses."""
+    def _resolve_persons(self, msgs: Sequence[tuple[str, IncomingMessage]]) -> Resolved:
+        """Map each message key to a person id, creating persons for unknown addresses (in the messages'
+        order, so a person's id follows the time of its first message)."""
         wanted: dict[tuple[str, str], None] = {}
         per_msg: dict[str, tuple[list[Identity], list[tuple[str, str]]]] = {}
         for key, m in msgs:
@@ -127,6 +138,7 @@ class MessageWriter:
         out: dict[str, int | None] = {}
         new_people: list[dict[str, Any]] = []  # inserted together; until then their ids are -1, -2, …
         new_idents: list[tuple[int, Identity]] = []
+        brought: dict[str, list[tuple[str, str]]] = {}  # key → the identities its message added
         for key, m in msgs:
             ids, pairs = per_msg[key]
             pid = next((known[pair] for pair in pairs if pair in known), None)
@@ -138,7 +150,9 @@ class MessageWriter:
                     if pair not in known:
                         known[pair] = pid
                         new_idents.append((pid, i))
+                        brought.setdefault(key, []).append(pair)
             out[key] = pid
+        person_ids: list[int] = []
         if new_people:
             person_ids = insert_returning_ids(self.conn, T_PERSON, _INSERT_PERSONS, new_people)
             real = {-(n + 1): pid for n, pid in enumerate(person_ids)}
@@ -146,7 +160,7 @@ class MessageWriter:
             new_idents = [(real.get(pid, pid), i) for pid, i in new_idents]
         insert_ignore(self.conn, T_IDENT, [{"person_id": pid, "kind": i.kind.value, "value": i.value}
                                             for pid, i in new_idents], ["kind", "value"])
-        return out
+        return Resolved(out, person_ids, brought)
 
     @staticmethod
     def _person_row(m: IncomingMessage, ids: list[Identity]) -> dict[str, Any]:
@@ -207,8 +221,10 @@ class MessageWriter:
         if not fresh:
             return
         fresh.sort(key=lambda km: (km[1].sent_at, km[0]))
-        persons = self._resolve_persons(fresh)
+        resolved = self._resolve_persons(fresh)
+        persons = resolved.persons
         ctx = BatchContext(self.conn)
+        ctx.hold_back(resolved.created, (pair for pairs in resolved.brought.values() for pair in pairs))
         ctx.prefetch([m for _, m in fresh])
         if len(fresh) > 1:  # one message: one query either way
             ctx.prefetch_recent((p for p in persons.values() if p is not None),
@@ -223,6 +239,7 @@ class MessageWriter:
             clean = cleans[key]
             pid = persons[key]
             sent = utc(m.sent_at)  # once per message: most senders' times are not in UTC (a conversion each)
+            ctx.reach(pid, resolved.brought.get(key, ()))
             decision = self.matcher.assign(m, clean, pid, ctx)
             if decision.person_id is not None:
                 pid = decision.person_id
