@@ -466,7 +466,7 @@ class InquiryMatcher:
             self._mentions = MentionIndex()
             self._mentions_read.reset(source)
         fetched, earlier = self._mentions_read.read(store.unknown_inbound, since)
-        fetched += [r for r in earlier if r[0]]  # (this batch's own rows came with the first answer)
+        fetched += earlier  # (each answer holds this batch's own rows of its days only: none twice)
         found: set[int] = set()
         for mid, pid, sent, text in fetched:
             if mid:

@@ -370,3 +370,22 @@ def test_a_first_name_of_the_family_on_a_shared_phone_is_that_persons_message(tm
     assert view.person is not None and view.person.name == "Hamid Ahmadi"
     reason = store.match_reasons(t["sms:SM2"])
     assert any("same family" in r.get("evidence", {}).get("identity", "") for r in reason.values())
+
+
+def test_a_name_signed_in_the_same_batch_counts_when_the_batch_is_older_than_the_index(
+        seeded: tuple[Store, InquiryMatcher]) -> None:
+    """A batch of older messages than the names index has read (a connector catching up): the batch's own SMS,
+    signed before the index's window, still identifies the address that writes with its name."""
+    store, matcher = seeded
+    store.ingest([mail("<z@x>", "x@example.org", 40 * 24, "Når kommer bostøtten?", name="Ola Olsen")],
+                 matcher=matcher)
+    store.ingest([sms("SM1", "+4795862440", -10 * 24, "Hei. Bjørn Ødegård her. Har fått ny konto i banken og vil "
+                      "ha dagpengene dit fra neste utbetaling. Kontonr 1254.15.90836."),
+                  mail("<b@x>", "bjorn.o@example.org", -10 * 24 + 8, "Skrev sms i dag om at jeg har byttet bank. "
+                       "Nytt kontonummer er 1254.15.90836, dagpengene må gå dit.", name="Bjørn Ødegård")],
+                 matcher=matcher)
+    t = threads_of(store)
+    assert t["email:<b@x>"] == t["sms:SM1"]
+    joined = store.match_reasons(t["sms:SM1"])
+    assert any(r.get("evidence", {}).get("identity") == "display name written in an earlier message"
+               for r in joined.values())
