@@ -130,23 +130,25 @@ def _alive(pid: int) -> bool:
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM each ``ray start --block`` (it stops its node), then kill whatever of theirs is left."""
+    """SIGTERM each ``ray start --block`` (it stops its node) and give them a few seconds together, then
+    kill whatever of theirs is left (each runs in a session of its own, so its whole group goes)."""
     family = [pid for p in procs for pid in _descendants(p.pid)]
     for p in reversed(procs):  # the second node first, then the head
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=10)
-    deadline = time.monotonic() + 15
-    while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
-        time.sleep(0.3)
+    deadline = time.monotonic() + 8
+    while (any(p.poll() is None for p in procs) or any(_alive(pid) for pid in family)) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for p in procs:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(p.pid, signal.SIGKILL)
     for pid in family:
         if _alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+    for p in procs:
+        p.wait(timeout=10)
 
 
 def _wait_for_two_nodes(c: Cluster, procs: list[subprocess.Popen[bytes]], logs: Path) -> None:

@@ -97,6 +97,7 @@ def test_audit_log_is_append_only_in_the_database(db_url: str) -> None:
 def test_logs_never_hold_message_text_or_id_numbers(tmp_path: Path, demo_dir: Path) -> None:
     """A full CLI flow at debug log level: stderr (the log) is grepped for every fnr and message text."""
     from inbox.ingest import read_files
+    from inbox.paths import cache_dir
 
     db = f"sqlite:///{tmp_path / 'l.db'}"
     files = [str(demo_dir / f) for f in ("sms.json", "mail.mbox", "dialog.json")]
@@ -105,7 +106,9 @@ def test_logs_never_hold_message_text_or_id_numbers(tmp_path: Path, demo_dir: Pa
                  ["queue"], ["show", "3"], ["stats"], ["claim", "--next"], ["quarantine"]):
         res = subprocess.run([sys.executable, "-m", "flerkanal.cli", "-vv", "--db", db, *args], capture_output=True,
                              text=True, check=False, env={"INBOX_MATCHER": "embedding", "HF_HUB_OFFLINE": "1",
-                                                          "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+                                                          "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                                                          # the converted model, not converted again
+                                                          "FLERKANAL_CACHE_DIR": str(cache_dir())})
         assert res.returncode == 0, res.stderr[-2000:]
         logs += res.stderr
     fnrs = {r["fnr"] for r in csv.DictReader(io.StringIO((demo_dir / "contacts.csv").read_text(encoding="utf-8")))}
