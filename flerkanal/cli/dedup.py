@@ -86,6 +86,10 @@ def run(files: tuple[Path, ...], contacts: Path | None, out_path: Path, model: s
     from dedup.models import ModelSpec
     from dedup.pipeline import RunOptions, run_dedup
 
+    if engine == "ray" and ray_address and ray_address.startswith("ray://"):
+        from dedup.engine_ray import CLIENT_HINT  # said before any input is read, not after
+
+        raise click.ClickException(CLIENT_HINT.format(address=ray_address))
     refused = unreadable_inputs(files)
     if refused:
         for path, reason in refused:
