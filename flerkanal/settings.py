@@ -8,9 +8,7 @@ import os
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from inbox.paths import APP, cache_dir, data_dir
-
-__all__ = ["APP", "Settings", "cache_dir", "data_dir", "default_database_url", "os_user"]
+from inbox.paths import data_dir
 
 
 def default_database_url() -> str:

@@ -7,22 +7,19 @@ here the semantic matcher is handed in, or left out (phrase lists only).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from inbox.recommend import Policy, Suggestion
     from inbox.storage.repository import Store
 
-_POLICY: list[Policy] = []
-
-
+@cache
 def default_policy() -> Policy:
     """The shipped policy, read once per process."""
-    if not _POLICY:
-        from inbox.recommend.cases import load_policy
+    from inbox.recommend.cases import load_policy
 
-        _POLICY.append(load_policy())
-    return _POLICY[0]
+    return load_policy()
 
 
 def suggest_for_thread(store: Store, thread_id: int, user: str, *, policy: Policy | None = None,
