@@ -52,6 +52,8 @@ class IngestSummary:
     threads_created: int = 0
     problems: list[Quarantined] = field(default_factory=list)
     stored_keys: list[str] = field(default_factory=list)
+    threads: set[int] = field(default_factory=set)
+    """The threads that got new messages (what the store's readers may want to prepare for)."""
 
     def merge(self, other: IngestSummary) -> None:
         self.new.update(other.new)
@@ -60,6 +62,7 @@ class IngestSummary:
         self.threads_created += other.threads_created
         self.problems.extend(other.problems)
         self.stored_keys.extend(other.stored_keys)
+        self.threads |= other.threads
 
     def as_dict(self) -> dict[str, Any]:
         channels = sorted(set(self.new) | set(self.present) | set(self.quarantined))
@@ -279,6 +282,7 @@ class MessageWriter:
             touched = {t for t in touched if t > 0}
         insert_rows(self.conn, T_MSG, rows)
         refresh_threads(self.conn, sorted(touched))
+        summary.threads.update(row["thread_id"] for row in rows)
 
     @staticmethod
     def _new_thread(person_id: int | None, m: IncomingMessage, sent: datetime) -> dict[str, Any]:
