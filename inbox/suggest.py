@@ -7,11 +7,12 @@ here the semantic matcher is handed in, or left out (phrase lists only).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from inbox.recommend import Policy, Suggestion
+    from inbox.recommend import Policy, Profile, Suggestion, ThreadInput
     from inbox.storage.repository import Store
 
 @cache
@@ -22,19 +23,10 @@ def default_policy() -> Policy:
     return load_policy()
 
 
-def suggest_for_thread(store: Store, thread_id: int, user: str, *, policy: Policy | None = None,
-                       lang: str | None = None, semantic: Any = None) -> Suggestion:
-    """The suggestion for ``thread_id`` as ``user`` would get it. ``semantic``: the semantic matcher for the
-    policy's concepts (None: the phrase lists only); ``lang``: the reasons' language (None: the policy's)."""
-    from inbox.recommend import (
-        CaseworkerLoad,
-        Profile,
-        Relationship,
-        ThreadInput,
-        ThreadMessage,
-        parse_channel,
-        recommend,
-    )
+def _case(store: Store, thread_id: int) -> tuple[ThreadInput, Profile, int | None, dict[str, Any]]:
+    """The store's view of a thread as the recommender takes it: the messages and the person's profile (and
+    the person's id and stored profile, for the relationship)."""
+    from inbox.recommend import Profile, ThreadInput, ThreadMessage, parse_channel
 
     view = store.thread(thread_id)
     prof: dict[str, Any] = store.profile(view.person.id) if view.person else {}
@@ -44,10 +36,24 @@ def suggest_for_thread(store: Store, thread_id: int, user: str, *, policy: Polic
     profile = Profile(
         age_group=prof.get("age_group", ""), lang=prof.get("language") or "nb",
         digital_skills=prof.get("digital_skills") or "ok", prefers=parse_channel(prof.get("preferred_channel")),
-        interpreter_needed=bool(prof.get("interpreter")),
-        notes=tuple(n for n in (prof.get("notes") or "").splitlines() if n.strip()),
+        interpreter_needed=bool(prof.get("interpreter")), notes=_notes(prof.get("notes")),
     )
-    earlier = store.person_thread_count(view.person.id) if view.person else 0
+    return thread, profile, view.person.id if view.person else None, prof
+
+
+def _notes(raw: object) -> tuple[str, ...]:
+    """A profile's notes field as the recommender reads it: one note a line, blank lines dropped."""
+    return tuple(n for n in str(raw or "").splitlines() if n.strip())
+
+
+def suggest_for_thread(store: Store, thread_id: int, user: str, *, policy: Policy | None = None,
+                       lang: str | None = None, semantic: Any = None) -> Suggestion:
+    """The suggestion for ``thread_id`` as ``user`` would get it. ``semantic``: the semantic matcher for the
+    policy's concepts (None: the phrase lists only); ``lang``: the reasons' language (None: the policy's)."""
+    from inbox.recommend import CaseworkerLoad, Relationship, recommend
+
+    thread, profile, person_id, prof = _case(store, thread_id)
+    earlier = store.person_thread_count(person_id) if person_id is not None else 0
     relationship = Relationship(first_contact=earlier <= 1 and not prof.get("meetings_held"),
                                 meetings_held=int(prof.get("meetings_held") or 0),
                                 open_conflict=bool(prof.get("open_conflict")))
@@ -55,3 +61,29 @@ def suggest_for_thread(store: Store, thread_id: int, user: str, *, policy: Polic
     # for every thread shown.
     load = CaseworkerLoad(caseload=store.caseload(user), queue_waiting=store.count_open_threads())
     return recommend(thread, profile, relationship, load, policy or default_policy(), lang=lang, semantic=semantic)
+
+
+def case_texts(store: Store, thread_ids: Iterable[int]) -> list[str]:
+    """The sentences and notes the semantic detection of a suggestion for each of these threads compares, as
+    the threads stand now (:func:`inbox.recommend.case_units`), each text once. Embedding them ahead (when a
+    message arrives) leaves a later suggestion nothing to embed. Threads that are gone (or outside the
+    store's unit) are skipped."""
+    from inbox.errors import NotFoundError, PermissionDenied
+    from inbox.recommend import case_units
+
+    texts: dict[str, None] = {}
+    for tid in thread_ids:
+        try:
+            thread, profile, _, _ = _case(store, tid)
+        except (NotFoundError, PermissionDenied):  # gone, or outside the user's unit
+            continue
+        texts.update(dict.fromkeys(u.text for u in case_units(thread, profile)))
+    return list(texts)
+
+
+def note_texts(notes: str) -> list[str]:
+    """The units the semantic detection makes of a profile's notes field (:func:`inbox.recommend.case_units`
+    of a case with these notes and no messages): what to embed when notes are saved."""
+    from inbox.recommend import Profile, ThreadInput, case_units
+
+    return list(dict.fromkeys(u.text for u in case_units(ThreadInput(()), Profile(notes=_notes(notes)))))
