@@ -119,7 +119,8 @@ class SyncDaemon:
     def __init__(self, store: Store, connectors: Mapping[str, Connector] | Sequence[Connector], *,
                  matcher: Matcher | None = None, options: SyncOptions | None = None,
                  webhook: WebhookOptions | None = None, metrics: SyncMetrics | None = None,
-                 poll_seconds: Mapping[str, float] | None = None, rng: random.Random | None = None) -> None:
+                 poll_seconds: Mapping[str, float] | None = None, rng: random.Random | None = None,
+                 after_ingest: Callable[[IngestSummary], object] | None = None) -> None:
         if isinstance(connectors, Mapping):
             named = dict(connectors)
         else:
@@ -134,6 +135,10 @@ class SyncDaemon:
         self.store = store
         self.connectors: dict[str, Connector] = named
         self.matcher = matcher
+        #: Called with each stored batch's summary, under the write lock (so it never runs beside the
+        #: matcher): the application prepares what readers will ask for (flerkanal embeds the new messages'
+        #: sentences for the channel suggestion). Its failure is logged and never fails the sync.
+        self.after_ingest = after_ingest
         self.options = options or SyncOptions()
         self.webhook = webhook
         self.metrics = metrics or SyncMetrics(store)
@@ -166,6 +171,11 @@ class SyncDaemon:
             started = time.perf_counter()
             summary = self.store.ingest(items, matcher=self.matcher)
             elapsed = time.perf_counter() - started
+            if self.after_ingest is not None and summary.threads:
+                try:
+                    self.after_ingest(summary)
+                except Exception as exc:  # noqa: BLE001 - what it prepares is an optimisation
+                    log.warning("after-ingest hook failed (%s)", type(exc).__name__)
         self.metrics.observe_ingest(summary, elapsed, len(items))
         return summary
 
