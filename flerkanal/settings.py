@@ -69,3 +69,8 @@ class Settings(BaseSettings):
     recommend_semantic: bool = True
     """Whether the channel suggestion also detects situations by meaning, with the sentence-embedding model
     (``false``: phrase lists only, no model loaded)."""
+
+    warm_suggestions: bool = True
+    """Whether arriving messages' sentences are embedded for the channel suggestion as they are stored (by
+    ``inbox ingest`` and ``inbox sync`` with the embedding matcher), so opening a thread costs no model call
+    (``false``: the suggestion embeds them when the thread is first shown)."""

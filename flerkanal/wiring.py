@@ -3,7 +3,9 @@ imports dedup (and later the connectors); everything heavy is imported on first 
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from inbox.matching import Matcher, StructuralMatcher
@@ -12,6 +14,8 @@ if TYPE_CHECKING:
     from dedup.embed import Embedder
 
 MATCHERS = ("embedding", "structural")
+
+_log = logging.getLogger(__name__)
 
 
 def build_embedder(model: str = "default", device: str | None = None) -> Embedder:
@@ -24,10 +28,13 @@ def build_embedder(model: str = "default", device: str | None = None) -> Embedde
 
 
 def build_matcher(name: str = "embedding", *, model: str = "default", device: str | None = None,
-                  threshold: float | None = None, embedder: Embedder | None = None) -> Matcher:
+                  threshold: float | None = None, embedder: Embedder | None = None,
+                  share_model: bool = False) -> Matcher:
     """``embedding``: the inquiry matcher (sentence embeddings + evidence) with the scorer weights and the
     attach threshold fitted for ``model``, as `inbox dedup` uses them; ``structural``: channel threading
-    only (no model, for quick imports)."""
+    only (no model, for quick imports). ``share_model``: use this process's one copy of the model
+    (:func:`shared_embedder`, the suggestion's), for ingest and sync, which embed the suggestion's sentences
+    with it right after matching (never at the same time: the model is not called from two threads at once)."""
     if name == "structural":
         return StructuralMatcher()
     if name != "embedding":
@@ -41,7 +48,9 @@ def build_matcher(name: str = "embedding", *, model: str = "default", device: st
     config = MatcherConfig() if threshold is None else MatcherConfig(threshold=threshold)
     # Vectors persist on disk by model + normalised text (shared with `inbox dedup`), so after a restart
     # the history a new message is compared with is not embedded again.
-    return InquiryMatcher(embedder or CachedEmbedder(spec.embedder()), spec.scorer(), config=config)
+    if embedder is None:
+        embedder = CachedEmbedder(shared_embedder(model) if share_model and device is None else spec.embedder())
+    return InquiryMatcher(embedder, spec.scorer(), config=config)
 
 
 _SUGGEST_MODELS: dict[str, Embedder] = {}
@@ -81,6 +90,57 @@ def suggest_semantic(policy: Any, *, model: str | None = None, enabled: bool | N
     return semantic_matcher(policy, suggest_embedder(model or settings.model))
 
 
+#: Threads whose sentences are gathered and embedded together when warming (one model call per chunk).
+_WARM_CHUNK = 200
+
+
+def warm_suggestions(store: Any, thread_ids: Iterable[int], *, model: str | None = None,
+                     embedder: Any = None) -> int:
+    """Embed now, into the on-disk vector cache, the sentences and notes a suggestion for each of these threads
+    compares (:func:`inbox.suggest.case_texts`, as the threads stand now), so the suggestion finds them all
+    cached and embeds nothing. Called when messages arrive (:func:`arrival_warmer`). ``embedder``: a
+    :class:`~dedup.vector_cache.CachedEmbedder` (default: the suggestion's own, :func:`suggest_embedder`).
+    Returns how many texts were embedded (texts already cached cost a lookup)."""
+    from inbox.suggest import case_texts
+
+    ids = sorted(set(thread_ids))
+    if not ids:
+        return 0
+    cached: Any = embedder if embedder is not None else suggest_embedder(model or _settings().model)
+    embedded = 0
+    for start in range(0, len(ids), _WARM_CHUNK):
+        embedded += int(cached.warm(case_texts(store, ids[start : start + _WARM_CHUNK])))
+    return embedded
+
+
+def arrival_warmer(settings: Any = None) -> Callable[[Any, Iterable[int]], int] | None:
+    """What ingest and sync call after storing messages, with the threads that got them: embeds the sentences a
+    suggestion for those threads compares (:func:`warm_suggestions`), so opening one later costs no model
+    call. None when there is nothing to warm: ``INBOX_WARM_SUGGESTIONS=false``, semantic detection off, or the
+    structural matcher (imports without a model). A failure is logged (its type only) and never fails the
+    ingest: the suggestion then embeds what is missing itself."""
+    from inbox.suggest import default_policy
+
+    settings = settings or _settings()
+    if not (settings.warm_suggestions and settings.recommend_semantic and settings.matcher == "embedding"):
+        return None
+    if not default_policy().concepts:
+        return None
+    model = settings.model
+
+    def warm(store: Any, thread_ids: Iterable[int]) -> int:
+        try:
+            n = warm_suggestions(store, thread_ids, model=model)
+        except Exception as exc:  # noqa: BLE001 - never fails the ingest; the suggestion embeds instead
+            _log.warning("embedding the new messages' sentences for the suggestion failed (%s)", type(exc).__name__)
+            return 0
+        if n:
+            _log.debug("embedded %d sentences and notes for the channel suggestion", n)
+        return n
+
+    return warm
+
+
 def suggest_for_thread(store: Any, thread_id: int, user: str, *, policy: Any = None, lang: str | None = None,
                        semantic: Any = None) -> Any:
     """The suggested reply channel for a stored thread, as configured: :func:`inbox.suggest.suggest_for_thread`
@@ -95,7 +155,11 @@ def suggest_for_thread(store: Any, thread_id: int, user: str, *, policy: Any = N
     return suggest(store, thread_id, user, policy=policy, lang=lang or _settings_lang(), semantic=semantic)
 
 
-def _settings_lang() -> str | None:
+def _settings() -> Any:
     from flerkanal.settings import Settings
 
-    return Settings().lang or None
+    return Settings()
+
+
+def _settings_lang() -> str | None:
+    return _settings().lang or None

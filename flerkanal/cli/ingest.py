@@ -24,19 +24,24 @@ def run_ingest(store: Store, files: Sequence[Path], settings: Settings, *, progr
     ``counts`` gets the number of messages read from each file."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from flerkanal.wiring import build_matcher
+    from flerkanal.wiring import arrival_warmer, build_matcher
     from inbox.ingest import read_files
 
     items = read_files(files, office_addresses=frozenset(a.lower() for a in settings.office_emails),
                        counts=counts)
-    matcher = build_matcher(settings.matcher, model=settings.model)
+    warm = arrival_warmer(settings)
+    matcher = build_matcher(settings.matcher, model=settings.model, share_model=warm is not None)
     if not progress:
-        return store.ingest(items, batch_size=settings.batch_size, matcher=matcher)
-    with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task("ingest", total=len(items))
-        return store.ingest(items, batch_size=settings.batch_size, matcher=matcher,
-                            progress=lambda n: bar.advance(task, n))
+        summary = store.ingest(items, batch_size=settings.batch_size, matcher=matcher)
+    else:
+        with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("ingest", total=len(items))
+            summary = store.ingest(items, batch_size=settings.batch_size, matcher=matcher,
+                                   progress=lambda n: bar.advance(task, n))
+    if warm is not None:  # the new messages' sentences embedded now, so opening a thread costs no model call
+        warm(store, summary.threads)
+    return summary
 
 
 @cli.command()

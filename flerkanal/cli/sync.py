@@ -99,13 +99,15 @@ def sync(c: Ctx, config_file: Path | None, once: bool, only: tuple[str, ...], as
 
     c.require(Permission.IMPORT)
     from connectors.sync import SyncDaemon
-    from flerkanal.wiring import build_matcher
+    from flerkanal.wiring import arrival_warmer, build_matcher
 
     built = _load(config_file).build(only)
     store = c.store()
-    matcher = build_matcher(c.settings.matcher, model=c.settings.model)
+    warm = arrival_warmer(c.settings)  # the new messages' sentences embedded for the suggestion as they arrive
+    matcher = build_matcher(c.settings.matcher, model=c.settings.model, share_model=warm is not None)
     daemon = SyncDaemon(store, built.connectors, matcher=matcher, options=built.options,
-                        webhook=None if once else built.webhook, poll_seconds=built.poll_seconds)
+                        webhook=None if once else built.webhook, poll_seconds=built.poll_seconds,
+                        after_ingest=None if warm is None else lambda summary: warm(store, summary.threads))
     if not once:
         err.print(f"syncing {', '.join(built.connectors)}"
                   + (f"; webhooks on {built.webhook.host}:{built.webhook.port}" if built.webhook else "")
