@@ -95,12 +95,13 @@ _WARM_CHUNK = 200
 
 
 def warm_suggestions(store: Any, thread_ids: Iterable[int], *, model: str | None = None,
-                     embedder: Any = None) -> int:
+                     embedder: Any = None, progress: Callable[[int], object] | None = None) -> int:
     """Embed now, into the on-disk vector cache, the sentences and notes a suggestion for each of these threads
     compares (:func:`inbox.suggest.case_texts`, as the threads stand now), so the suggestion finds them all
     cached and embeds nothing. Called when messages arrive (:func:`arrival_warmer`). ``embedder``: a
     :class:`~dedup.vector_cache.CachedEmbedder` (default: the suggestion's own, :func:`suggest_embedder`).
-    Returns how many texts were embedded (texts already cached cost a lookup)."""
+    ``progress`` is called with the number of threads done after each chunk. Returns how many texts were
+    embedded (texts already cached cost a lookup)."""
     from inbox.suggest import case_texts
 
     ids = sorted(set(thread_ids))
@@ -109,11 +110,14 @@ def warm_suggestions(store: Any, thread_ids: Iterable[int], *, model: str | None
     cached: Any = embedder if embedder is not None else suggest_embedder(model or _settings().model)
     embedded = 0
     for start in range(0, len(ids), _WARM_CHUNK):
-        embedded += int(cached.warm(case_texts(store, ids[start : start + _WARM_CHUNK])))
+        chunk = ids[start : start + _WARM_CHUNK]
+        embedded += int(cached.warm(case_texts(store, chunk)))
+        if progress:
+            progress(len(chunk))
     return embedded
 
 
-def arrival_warmer(settings: Any = None) -> Callable[[Any, Iterable[int]], int] | None:
+def arrival_warmer(settings: Any = None) -> Callable[..., int] | None:
     """What ingest and sync call after storing messages, with the threads that got them: embeds the sentences a
     suggestion for those threads compares (:func:`warm_suggestions`), so opening one later costs no model
     call. None when there is nothing to warm: ``INBOX_WARM_SUGGESTIONS=false``, semantic detection off, or the
@@ -128,9 +132,9 @@ def arrival_warmer(settings: Any = None) -> Callable[[Any, Iterable[int]], int] 
         return None
     model = settings.model
 
-    def warm(store: Any, thread_ids: Iterable[int]) -> int:
+    def warm(store: Any, thread_ids: Iterable[int], progress: Callable[[int], object] | None = None) -> int:
         try:
-            n = warm_suggestions(store, thread_ids, model=model)
+            n = warm_suggestions(store, thread_ids, model=model, progress=progress)
         except Exception as exc:  # noqa: BLE001 - never fails the ingest; the suggestion embeds instead
             _log.warning("embedding the new messages' sentences for the suggestion failed (%s)", type(exc).__name__)
             return 0

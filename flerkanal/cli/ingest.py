@@ -33,14 +33,17 @@ def run_ingest(store: Store, files: Sequence[Path], settings: Settings, *, progr
     matcher = build_matcher(settings.matcher, model=settings.model, share_model=warm is not None)
     if not progress:
         summary = store.ingest(items, batch_size=settings.batch_size, matcher=matcher)
-    else:
-        with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=err, transient=True) as bar:
-            task = bar.add_task("ingest", total=len(items))
-            summary = store.ingest(items, batch_size=settings.batch_size, matcher=matcher,
-                                   progress=lambda n: bar.advance(task, n))
-    if warm is not None:  # the new messages' sentences embedded now, so opening a thread costs no model call
-        warm(store, summary.threads)
+        if warm is not None:  # the new messages' sentences embedded now: opening a thread costs no model call
+            warm(store, summary.threads)
+        return summary
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("importing", total=len(items))
+        summary = store.ingest(items, batch_size=settings.batch_size, matcher=matcher,
+                               progress=lambda n: bar.advance(task, n))
+        if warm is not None:
+            threads = bar.add_task("embedding for suggestions", total=len(summary.threads))
+            warm(store, summary.threads, progress=lambda n: bar.advance(threads, n))
     return summary
 
 

@@ -143,7 +143,9 @@ def test_a_failed_warm_never_fails_the_arrival(seeded: Store, monkeypatch: pytes
     assert "RuntimeError" in caplog.text and "mistet" not in caplog.text  # the type, never the text
 
 
-def test_inbox_ingest_embeds_the_new_messages_sentences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("progress", ["--progress", "--no-progress"])
+def test_inbox_ingest_embeds_the_new_messages_sentences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         progress: str) -> None:
     from flerkanal.cli import cli
 
     monkeypatch.setenv("FLERKANAL_CACHE_DIR", str(tmp_path / "cache"))
@@ -158,7 +160,7 @@ def test_inbox_ingest_embeds_the_new_messages_sentences(tmp_path: Path, monkeypa
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     Store.open(db).close()  # initialised
     r = CliRunner().invoke(cli, ["--db", db, "--user", "ola", "--matcher", "embedding", "ingest", str(export),
-                                 "--no-progress"])
+                                 progress])
     assert r.exit_code == 0, r.output
     assert "Kan noen ringe meg i morgen formiddag?" in counting.texts
     store = Store.open(db)
