@@ -98,7 +98,9 @@ def warm_suggestions(store: Any, thread_ids: Iterable[int], *, model: str | None
                      embedder: Any = None, progress: Callable[[int], object] | None = None) -> int:
     """Embed now, into the on-disk vector cache, the sentences and notes a suggestion for each of these threads
     compares (:func:`inbox.suggest.case_texts`, as the threads stand now), so the suggestion finds them all
-    cached and embeds nothing. Called when messages arrive (:func:`arrival_warmer`). ``embedder``: a
+    cached and embeds nothing. Only threads awaiting an answer (open or claimed: where the suggestion is
+    shown); an import of old, answered conversations embeds nothing for them. Called when messages arrive
+    (:func:`arrival_warmer`). ``embedder``: a
     :class:`~dedup.vector_cache.CachedEmbedder` (default: the suggestion's own, :func:`suggest_embedder`).
     ``progress`` is called with the number of threads done after each chunk. Returns how many texts were
     embedded (texts already cached cost a lookup)."""
@@ -111,7 +113,7 @@ def warm_suggestions(store: Any, thread_ids: Iterable[int], *, model: str | None
     embedded = 0
     for start in range(0, len(ids), _WARM_CHUNK):
         chunk = ids[start : start + _WARM_CHUNK]
-        embedded += int(cached.warm(case_texts(store, chunk)))
+        embedded += int(cached.warm(case_texts(store, chunk, awaiting_only=True)))
         if progress:
             progress(len(chunk))
     return embedded

@@ -12,6 +12,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from inbox.domain import ThreadView
     from inbox.recommend import Policy, Profile, Suggestion, ThreadInput
     from inbox.storage.repository import Store
 
@@ -23,9 +24,9 @@ def default_policy() -> Policy:
     return load_policy()
 
 
-def _case(store: Store, thread_id: int) -> tuple[ThreadInput, Profile, int | None, dict[str, Any]]:
+def _case(store: Store, thread_id: int) -> tuple[ThreadInput, Profile, ThreadView, dict[str, Any]]:
     """The store's view of a thread as the recommender takes it: the messages and the person's profile (and
-    the person's id and stored profile, for the relationship)."""
+    the view and the stored profile, for the relationship)."""
     from inbox.recommend import Profile, ThreadInput, ThreadMessage, parse_channel
 
     view = store.thread(thread_id)
@@ -38,7 +39,7 @@ def _case(store: Store, thread_id: int) -> tuple[ThreadInput, Profile, int | Non
         digital_skills=prof.get("digital_skills") or "ok", prefers=parse_channel(prof.get("preferred_channel")),
         interpreter_needed=bool(prof.get("interpreter")), notes=_notes(prof.get("notes")),
     )
-    return thread, profile, view.person.id if view.person else None, prof
+    return thread, profile, view, prof
 
 
 def _notes(raw: object) -> tuple[str, ...]:
@@ -52,8 +53,8 @@ def suggest_for_thread(store: Store, thread_id: int, user: str, *, policy: Polic
     policy's concepts (None: the phrase lists only); ``lang``: the reasons' language (None: the policy's)."""
     from inbox.recommend import CaseworkerLoad, Relationship, recommend
 
-    thread, profile, person_id, prof = _case(store, thread_id)
-    earlier = store.person_thread_count(person_id) if person_id is not None else 0
+    thread, profile, view, prof = _case(store, thread_id)
+    earlier = store.person_thread_count(view.person.id) if view.person else 0
     relationship = Relationship(first_contact=earlier <= 1 and not prof.get("meetings_held"),
                                 meetings_held=int(prof.get("meetings_held") or 0),
                                 open_conflict=bool(prof.get("open_conflict")))
@@ -63,19 +64,23 @@ def suggest_for_thread(store: Store, thread_id: int, user: str, *, policy: Polic
     return recommend(thread, profile, relationship, load, policy or default_policy(), lang=lang, semantic=semantic)
 
 
-def case_texts(store: Store, thread_ids: Iterable[int]) -> list[str]:
+def case_texts(store: Store, thread_ids: Iterable[int], *, awaiting_only: bool = False) -> list[str]:
     """The sentences and notes the semantic detection of a suggestion for each of these threads compares, as
     the threads stand now (:func:`inbox.recommend.case_units`), each text once. Embedding them ahead (when a
     message arrives) leaves a later suggestion nothing to embed. Threads that are gone (or outside the
-    store's unit) are skipped."""
+    store's unit) are skipped; ``awaiting_only``: also those not awaiting an answer (answered, closed), whose
+    suggestion is not shown."""
+    from inbox.domain import ThreadState
     from inbox.errors import NotFoundError, PermissionDenied
     from inbox.recommend import case_units
 
     texts: dict[str, None] = {}
     for tid in thread_ids:
         try:
-            thread, profile, _, _ = _case(store, tid)
+            thread, profile, view, _ = _case(store, tid)
         except (NotFoundError, PermissionDenied):  # gone, or outside the user's unit
+            continue
+        if awaiting_only and view.thread.state not in (ThreadState.OPEN, ThreadState.CLAIMED):
             continue
         texts.update(dict.fromkeys(u.text for u in case_units(thread, profile)))
     return list(texts)

@@ -23,7 +23,7 @@ from flerkanal import wiring
 from flerkanal.bench import seed_queue
 from flerkanal.demo import DEMO_DIR
 from flerkanal.settings import Settings
-from inbox.domain import Channel, Direction, IncomingMessage
+from inbox.domain import Channel, Direction, IncomingMessage, ThreadState
 from inbox.recommend import Profile, ThreadInput, case_units, semantic_matcher
 from inbox.storage.repository import Store
 from inbox.suggest import case_texts, default_policy, note_texts
@@ -197,3 +197,13 @@ async def test_the_sync_daemon_hands_each_stored_batch_to_the_arrival_hook(seede
     more = FakeConnector([sms("SMsync9", BODY, 2)], page_size=4)
     health = await SyncDaemon(seeded, {"more": more}, options=options, after_ingest=broken).run_once()
     assert health["more"].status == "ok" and health["more"].new == 1  # stored all the same
+
+
+def test_threads_not_awaiting_an_answer_are_not_embedded_for(seeded: Store, tmp_path: Path) -> None:
+    summary = seeded.ingest([sms("SMwarm1", BODY)])
+    (tid,) = summary.threads
+    seeded.set_state(tid, ThreadState.CLOSED, "ola")
+    counting = Counting()
+    cache = CachedEmbedder(counting, cache_root=tmp_path / "cache")
+    assert wiring.warm_suggestions(seeded, summary.threads, embedder=cache) == 0 and counting.texts == []
+    assert case_texts(seeded, [tid], awaiting_only=True) == [] and case_texts(seeded, [tid])
