@@ -382,3 +382,30 @@ def reply(c: Ctx, thread: int, channel: str, body: str, record_only: bool) -> No
     note = "" if channel == s.best.value else f" (override: suggested {s.best.value})"
     what = f"answer on {channel} recorded, not sent" if written else f"{channel} planned"
     out.print(f"thread {thread}: {what}{note}; the thread counts as answered", markup=False)
+
+
+@cli.command("prepare-suggestions")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def prepare_suggestions(c: Ctx, as_json: bool) -> None:
+    """Embed the sentences and notes of every open thread for the channel suggestion, so that opening one
+    costs no model call.
+
+    `inbox ingest` and `inbox sync` do this as messages arrive; this is for threads stored before they did,
+    or with INBOX_WARM_SUGGESTIONS=false. Texts embedded before are looked up, not embedded again. Prints
+    counts only.
+    """
+    c.require(Permission.IMPORT)
+    from flerkanal.wiring import suggest_semantic, warm_suggestions
+    from inbox.suggest import default_policy
+
+    store = c.store()
+    ids: list[int] = []
+    if suggest_semantic(default_policy(), model=c.settings.model) is not None:  # None: semantic detection off
+        while page := store.open_threads(limit=1000, offset=len(ids)):
+            ids += [e.thread.id for e in page]
+    embedded = warm_suggestions(store, ids, model=c.settings.model) if ids else 0
+    if as_json:
+        out.print_json(data={"threads": len(ids), "embedded": embedded})
+    else:
+        out.print(f"{len(ids)} open threads prepared: {embedded} sentences and notes embedded, the rest were cached")

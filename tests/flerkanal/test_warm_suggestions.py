@@ -207,3 +207,25 @@ def test_threads_not_awaiting_an_answer_are_not_embedded_for(seeded: Store, tmp_
     cache = CachedEmbedder(counting, cache_root=tmp_path / "cache")
     assert wiring.warm_suggestions(seeded, summary.threads, embedder=cache) == 0 and counting.texts == []
     assert case_texts(seeded, [tid], awaiting_only=True) == [] and case_texts(seeded, [tid])
+
+
+def test_prepare_suggestions_embeds_the_open_threads_stored_before(seeded: Store, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from flerkanal.cli import cli
+
+    summary = seeded.ingest([sms("SMwarm1", BODY)])  # stored without arrival embedding
+    counting = Counting()
+    monkeypatch.setattr(wiring, "suggest_embedder",
+                        lambda model="default": CachedEmbedder(counting, cache_root=tmp_path / "cache"))
+    db = str(seeded.engine.url)
+    args = ["--db", db, "--user", "ola", "prepare-suggestions", "--json"]
+    r = CliRunner().invoke(cli, args, env={"INBOX_MODEL": "hashing"})
+    assert r.exit_code == 0, r.output
+    first = json.loads(r.output)
+    assert first["threads"] == seeded.count_open_threads() and first["embedded"] == len(set(counting.texts)) > 0
+    (tid,) = summary.threads
+    assert suggestion_embeds(seeded, tid, Counting(), tmp_path / "cache") == []
+    again = CliRunner().invoke(cli, args, env={"INBOX_MODEL": "hashing"})
+    assert json.loads(again.output)["embedded"] == 0  # cached: looked up, not embedded again
+    off = CliRunner().invoke(cli, args, env={"INBOX_RECOMMEND_SEMANTIC": "false"})
+    assert json.loads(off.output) == {"threads": 0, "embedded": 0}
