@@ -327,3 +327,22 @@ def pair_features(new: Signals, old: Signals, cosine: float, *, identity_via_tex
         "short_text": 1.0 if new.length < 60 else 0.0,
         "same_conversation": 1.0 if same_conversation else 0.0,
     })
+
+
+def explain(v: dict[str, float], identity: str) -> str:
+    """The reason a decision to join states, from the pair evidence that carried it and how the writer was
+    identified."""
+    parts = []
+    if v["refers_to_this_channel"]:
+        parts.append("says it was also sent on the other channel")
+    elif v["followup"]:
+        parts.append("asks about an earlier message")
+    if v["topic_jaccard"] >= 0.5:
+        parts.append("same topic")
+    if v["shared_specifics"]:
+        parts.append("same dates/amounts")
+    if v["cosine"] >= 0.88:
+        parts.append("similar wording")
+    if identity and identity != "registered sender":
+        parts.append(identity)
+    return "same inquiry: " + (", ".join(parts) if parts else "combined evidence")

@@ -1,5 +1,6 @@
-"""A person's open inquiries: which of their threads still take new messages (:func:`open_inquiries`), and the
-bounded set of candidates a new message is scored against (:func:`bounded`)."""
+"""A person's open inquiries: which of their threads still take new messages (:func:`open_inquiries`), the
+bounded set of candidates a new message is scored against (:func:`bounded`), and of those, the messages that
+state each inquiry's request (:func:`opening_requests`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from inbox.domain import Direction
+from inbox.domain import Channel, Direction
 from inbox.matching import CandidateMessage
 
 #: How long after the office's last answer an answered inquiry still takes a follow-up or a closer.
@@ -73,3 +74,30 @@ def bounded(inbound: Sequence[CandidateMessage]) -> list[CandidateMessage]:
     latest = sorted(by_thread, key=lambda t: by_thread[t][-1].sent_at)[-MAX_OPEN_INQUIRIES:]
     keep = {id(c) for t in latest for c in by_thread[t][-PER_INQUIRY:]}
     return [c for c in inbound if id(c) in keep]
+
+
+def opening_requests(inbound: Sequence[CandidateMessage], rich: Sequence[bool], channel: Channel) -> list[int]:
+    """Which of ``inbound`` (a person's candidates in time order, :func:`bounded`) a new message on ``channel`` is
+    compared with, as indexes: of each inquiry, the first message that states something (``rich``: more than a
+    few words; any message where none does), and the first such on the new message's own channel.
+
+    An inquiry is the request it opened with. Its later messages — a repeat with more detail, a follow-up, a
+    remark on the side — add wording a person's *next* request on a neighbouring matter easily resembles
+    (same writer, same benefit, same days); compared with every one of them, such a request joins the first
+    through its best-matching side message. A repeat, a reminder or an answer to the office's question still
+    resembles what was asked first."""
+    rich_threads = {c.thread_id for c, r in zip(inbound, rich, strict=True) if r}
+    seen: set[int | None] = set()
+    seen_here: set[int | None] = set()
+    chosen: list[int] = []
+    for i, (c, r) in enumerate(zip(inbound, rich, strict=True)):
+        if not r and c.thread_id in rich_threads:
+            continue
+        first = c.thread_id not in seen
+        first_here = c.channel == channel and c.thread_id not in seen_here
+        seen.add(c.thread_id)
+        if c.channel == channel:
+            seen_here.add(c.thread_id)
+        if first or first_here:
+            chosen.append(i)
+    return chosen

@@ -9,8 +9,9 @@ For each new inbound message:
    are never merged automatically.
 3. Candidates: that person's inbound messages in the time window (block by person and time; never a
    scan of all messages).
-4. Each candidate pair is scored by :class:`dedup.scorer.Scorer` from cosine similarity of the
-   normalised texts plus the pair evidence in :mod:`dedup.features`; a thread's score is its best pair.
+4. Each open inquiry is represented by its opening request (:func:`dedup.inquiries.opening_requests`); each
+   such pair is scored by :class:`dedup.scorer.Scorer` from cosine similarity of the normalised texts plus
+   the pair evidence in :mod:`dedup.features`; a thread's score is its best pair.
 5. Attach to the best thread above the threshold (chosen for precision: a wrong merge hides an
    inquiry, a missed one only costs a second answer); content-free follow-ups ("hallo??", "takk!")
    join the person's latest inquiry; otherwise start a new one.
@@ -27,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from dedup.embed import Embedder
-from dedup.features import Signals, mentioned_channels, pair_features
-from dedup.inquiries import OpenInquiry, bounded, open_inquiries
+from dedup.features import Signals, explain, mentioned_channels, pair_features
+from dedup.inquiries import OpenInquiry, bounded, open_inquiries, opening_requests
 from dedup.language import language
 from dedup.names import MentionIndex, NameIndex, name_key, name_pairs
 from dedup.neighbours import (
@@ -195,9 +196,12 @@ class InquiryMatcher:
         if not inbound:
             return new
         vec = self.vectors.get(norm.text)
-        cand_norm = [self._norm(c.channel, c.clean_body) for c in inbound]
-        self.vectors.warm([n.text for n in cand_norm])
         latest_thread = inbound[-1].thread_id
+        cand_norm = [self._norm(c.channel, c.clean_body) for c in inbound]
+        # Compare with what each inquiry asked: its opening request, not its every side message.
+        chosen = opening_requests(inbound, [len(n.text) >= CONTENT_POOR for n in cand_norm], msg.channel)
+        inbound, cand_norm = [inbound[i] for i in chosen], [cand_norm[i] for i in chosen]
+        self.vectors.warm([n.text for n in cand_norm])
         best: dict[int, tuple[float, CandidateMessage, Any]] = {}
         for c, cn in zip(inbound, cand_norm, strict=True):
             cos = float(np.dot(vec, self.vectors.get(cn.text)))
@@ -223,7 +227,7 @@ class InquiryMatcher:
             "gap_hours": round((msg.sent_at - cand.sent_at).total_seconds() / 3600, 1),
             "top": [(f, round(v, 2)) for f, v in ps.top(4)],
         }
-        return MatchDecision(tid, prob, _reason(ev.values, identity), evidence, effective)
+        return MatchDecision(tid, prob, explain(ev.values, identity), evidence, effective)
 
     # helpers --------------------------------------------------------------------------------------
     def _with_hint(self, new: MatchDecision, msg: IncomingMessage, clean: str, norm: Any, sig: Signals,
@@ -480,20 +484,3 @@ class InquiryMatcher:
         self._names, self._names_key, self._names_top = None, None, 0
         self._mentions = None
         self._nn = None
-
-
-def _reason(v: dict[str, float], identity: str) -> str:
-    parts = []
-    if v["refers_to_this_channel"]:
-        parts.append("says it was also sent on the other channel")
-    elif v["followup"]:
-        parts.append("asks about an earlier message")
-    if v["topic_jaccard"] >= 0.5:
-        parts.append("same topic")
-    if v["shared_specifics"]:
-        parts.append("same dates/amounts")
-    if v["cosine"] >= 0.88:
-        parts.append("similar wording")
-    if identity and identity != "registered sender":
-        parts.append(identity)
-    return "same inquiry: " + (", ".join(parts) if parts else "combined evidence")
