@@ -2,9 +2,10 @@
 real model), fitted on some hands' cases and scored on another's, both ways; and as shipped.
 
 The hands: ``data/recommend-dev`` (the set the rules were first written against), ``data/recommend-dev2``
-(another hand), ``tests/data/recommend_extra.jsonl`` (cases written with the rules) and
-``eval/data/recommend-fresh.jsonl`` (36 cases written from the article alone by someone who had seen
-neither code nor data; scored 33/36 before anything was fitted to it). The thresholds are the figures
+(another hand), ``tests/data/recommend_extra.jsonl`` (cases written with the rules), and
+``eval/data/recommend-fresh.jsonl`` and ``recommend-fresh2.jsonl`` (36 and 54 cases written from the article
+alone by two people who had seen neither code nor data; first scored 33/36 and 35/54). A third such set,
+``recommend-fresh3.jsonl``, is held out: never fitted on, scored as shipped. The thresholds are the figures
 measured when the weights were last fitted, less a case or two; the test prints the figures.
 """
 
@@ -25,7 +26,11 @@ FILES = {
     "dev2": "data/recommend-dev2/cases.jsonl",
     "extra": str(REPO / "tests/data/recommend_extra.jsonl"),
     "fresh": str(REPO / "eval/data/recommend-fresh.jsonl"),
+    "fresh2": str(REPO / "eval/data/recommend-fresh2.jsonl"),
 }
+#: Written by a third hand from the article alone, and never fitted on: the best estimate of how the shipped
+#: suggestion holds on cases nobody tuned it to.
+HELD_OUT = REPO / "eval/data/recommend-fresh3.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +56,9 @@ def _out_of_set(policy: Policy, sets: dict[str, list[Case]], sigs: dict[str, lis
     return hits(sets[held_out], sigs[held_out], fitted) / len(sets[held_out])
 
 
-@pytest.mark.parametrize(("held_out", "at_least"), [("dev2", 0.80), ("dev", 0.85), ("fresh", 0.85)])
+@pytest.mark.parametrize(
+    ("held_out", "at_least"), [("dev2", 0.85), ("dev", 0.85), ("fresh", 0.80), ("fresh2", 0.75)]
+)
 def test_out_of_set_fitted_without_the_file(labelled: Any, held_out: str, at_least: float) -> None:
     policy, sets, sigs = labelled
     rate = _out_of_set(policy, sets, sigs, held_out)
@@ -59,7 +66,9 @@ def test_out_of_set_fitted_without_the_file(labelled: Any, held_out: str, at_lea
     assert rate >= at_least
 
 
-@pytest.mark.parametrize(("name", "at_least"), [("dev", 0.95), ("dev2", 0.88), ("extra", 0.93), ("fresh", 0.85)])
+@pytest.mark.parametrize(
+    ("name", "at_least"), [("dev", 0.95), ("dev2", 0.90), ("extra", 0.93), ("fresh", 0.88), ("fresh2", 0.85)]
+)
 def test_as_shipped(labelled: Any, name: str, at_least: float) -> None:
     policy, sets, sigs = labelled
     rate = hits(sets[name], sigs[name], policy) / len(sets[name])
@@ -76,3 +85,14 @@ def test_every_suggestion_leads_with_evidence(labelled: Any, embedder: Any) -> N
             s = rank(sig, case.thread, policy)
             assert any(e.source != "policy" for r in s.deciding for e in r.evidence), (name, case.id)
             assert len(s.against) == 5
+
+
+def test_held_out_cases_nobody_tuned_to(labelled: Any, embedder: Any) -> None:
+    policy, _, _ = labelled
+    read = read_cases(HELD_OUT)
+    assert not read.errors, [str(e) for e in read.errors]
+    cases = [c for c in read.cases if c.expected]
+    assert len(cases) == 54
+    rate = hits(cases, case_signals(cases, policy, semantic_matcher(policy, embedder)), policy) / len(cases)
+    print(f"held out (fresh3, never fitted on): {rate:.0%}")
+    assert rate >= 0.74  # 42/54 when first scored with these weights; 37/54 with the policy before

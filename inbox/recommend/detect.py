@@ -48,13 +48,15 @@ def _channel_requests(msg: _Msg, lex: Mapping[str, Patterns]) -> list[tuple[Repl
             for m in marker.finditer(text):
                 stop = min([i for i in (text.find(c, m.end()) for c in ".?!\n") if i >= 0], default=len(text))
                 window = text[m.end() : min(stop, m.end() + 70)]
+                # "heller møtes enn å ha det på skjerm": what follows "enn"/"than" is the channel not wanted
+                over = _search(lex["prefer_over"], window)
+                cut = over.start() if over else len(window)
                 for channel, group in _CHANNEL_GROUPS:
                     for p in lex[group]:
                         for cm in p.finditer(window):
                             quote = _quote(text, m.start(), m.end() + cm.end())
-                            out.append(
-                                (channel, REFUSE if negated(window[: cm.start()]) else kind, msg.evidence(quote))
-                            )
+                            rejected = cm.start() >= cut or negated(window[: cm.start()])
+                            out.append((channel, REFUSE if rejected else kind, msg.evidence(quote)))
     for channel, group in _CHANNEL_GROUPS:
         for p in lex[group]:
             for cm in p.finditer(text):
@@ -125,6 +127,9 @@ class _Ctx:
         self.pending = [m for m in self.inbound if m.index > max(outs, default=0)] or self.inbound
         # Inbound messages written after the office had answered something: where an exchange can go wrong.
         self.after_out = [m for m in self.inbound if outs and m.index > outs[0]]
+        # Inbound messages another party wrote (a header "Fra DPS:", a note of the employer's call): what
+        # they ask for is that party's wish, not the person's.
+        self.third_party = {m.index for m in self.inbound if _search(self.lex["third_party"], m.text)}
 
     def _denial(self, group: str) -> Patterns:
         return self.lex["denial"] if group in self.policy.deniable else ()
@@ -211,6 +216,8 @@ class _Wishes:
 def _detect_wishes(ctx: _Ctx) -> _Wishes:
     wishes = _Wishes()
     for m in ctx.pending:
+        if m.index in ctx.third_party:
+            continue
         about_appointment = m.match(ctx.lex["simple_appointment"]) is not None
         for channel, kind, ev in _channel_requests(m, ctx.lex):
             if channel is ReplyChannel.MEETING and about_appointment and kind != REFUSE:
@@ -274,8 +281,23 @@ def _detect_content(ctx: _Ctx, wishes: _Wishes, relationship: Relationship) -> N
         found.add("misunderstanding_switch_channel", strong + weak)
 
     relational_ev = ctx.text("relational", ctx.inbound)
+    if not relational_ev:
+        # A request to pause or postpone, when the notes record strain or the reason is left vague: the
+        # inquiry may not say what the conversation is really needed for.
+        wellbeing = ctx.in_notes("wellbeing")
+        for m in pending:
+            pause = m.match(lex["pause_request"])
+            vague = m.match(lex["vague_reason"])
+            if pause and (vague or wellbeing):
+                relational_ev += [pause] + ([vague] if vague else [])
+        # A practical request from someone the notes say is going through a crisis (a separation, a death, no
+        # place to live): a call can ask about what the message leaves out.
+        crisis = ctx.in_notes("life_crisis")
+        if crisis and not relational_ev:
+            relational_ev += [m.evidence(_quote(m.text, 0, min(len(m.text), 40))) for m in pending[-1:]] + crisis
     if relational_ev:
         found.add("hidden_relational_need", relational_ev + ctx.in_notes("wellbeing"))
+    found.add("unwelcome_news", ctx.in_notes("unwelcome_news"))
 
     anxiety_ev = ctx.in_notes("anxiety") + ctx.text("anxiety_strong", ctx.inbound)
     found.add("anxiety_video_or_written_prep", anxiety_ev + ctx.text("anxiety_context", ctx.inbound))
@@ -372,12 +394,13 @@ def _clip(text: str, limit: int = 160) -> str:
 def _detect_after_conversation(ctx: _Ctx) -> None:
     """What happened last: the caseworker's latest entry records a call or meeting, and the person has
     written since. Details given by voice are easily lost; a written summary can be reread."""
+    talk = (ReplyChannel.PHONE, ReplyChannel.MEETING, ReplyChannel.VIDEO)
     outs = [m for m in ctx.msgs if m.message.direction is Direction.OUT]
-    if not outs:
-        return
-    last = outs[-1]
-    talked = parse_channel(last.message.channel) in (ReplyChannel.PHONE, ReplyChannel.MEETING, ReplyChannel.VIDEO)
-    if talked and any(m.index > last.index for m in ctx.inbound):
+    # The latest entry, or the one before it when the caseworker has only written a line since ("I'll send
+    # you a summary here"): the conversation is still what happened last.
+    talks = [m for m in outs[-2:] if parse_channel(m.message.channel) in talk]
+    if talks and any(m.index > talks[-1].index for m in ctx.inbound):
+        last = talks[-1]
         ctx.found.add("after_conversation", [last.evidence(_clip(last.text, 100))])
 
 

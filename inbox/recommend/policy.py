@@ -30,13 +30,14 @@ _TEXT_GROUPS = frozenset((
     "acceptance", "accept_after", "accept_marker", "meeting_context", "negation", "negation_cancel",
     "prep_request", "channel_phone", "channel_meeting", "channel_meeting_any", "channel_video", "channel_sms",
     "channel_dialog", "channel_email", "direct_phone", "direct_sms", "refuse_video", "home_privacy",
-    "refuse_phone", "denial",
+    "refuse_phone", "denial", "prefer_over", "third_party", "pause_request", "vague_reason",
 ))
 # fmt: on
 # fmt: off
 _NOTES_GROUPS = frozenset((
     "anxiety", "low_digital", "dialog_inactive", "dialog_active", "mobile_only", "phone_risk", "conflict",
     "travel", "multi_party", "minority", "video_dislike", "wellbeing", "preference",
+    "unwelcome_news", "life_crisis",
 ))
 # fmt: on
 _COMPLEX_GROUPS = (

@@ -166,7 +166,8 @@ def test_first_contact_meets_in_person_even_if_user_prefers_writing(policy: Poli
 
 def test_no_meeting_yet_does_not_override_a_simple_question(policy: Policy) -> None:
     s = suggest(policy, "Når kommer pengene for denne perioden?", rel=Relationship(meetings_held=0))
-    assert signal(s, "no_meeting_yet")
+    not_met = next(x for x in s.signals if x.name == "no_meeting_yet")  # seen, and set aside by the question
+    assert not_met.suppressed_by == "simple_practical_written"
     assert s.best in (D, P)  # not the getting-to-know-you meeting
 
 
@@ -271,7 +272,7 @@ def test_minority_language_from_profile_text_and_interpreter(policy: Policy) -> 
     assert signal(by_text, "minority_language")
     interpreter = suggest(policy, "Hei.", profile=Profile(lang="ar", interpreter_needed=True))
     assert signal(interpreter, "interpreter_needed")
-    assert interpreter.best is P
+    assert interpreter.best in (P, M)  # "served by phone or meeting with an interpreter"
     english = suggest(policy, "Hi, quick question about my payment.", profile=Profile(lang="en"))
     assert not signal(english, "minority_language")
 

@@ -7,6 +7,7 @@ The sentences are written for these tests; none is an exemplar of the policy or 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,8 +93,10 @@ def test_a_request_to_settle_practical_details_and_one_for_a_written_summary(pol
 
 def test_unwelcome_news_in_the_notes_moves_the_answer_off_writing(policy: Policy, matcher: SemanticMatcher) -> None:
     thread = ThreadInput((ThreadMessage(Direction.IN, "dialog", "Hei, har dere sett på søknaden min?", T0),))
+    # The phrase list for news in the notes knows "avslått"; without it, only the meaning finds the news.
+    words_only = replace(policy, notes_lexicon={**policy.notes_lexicon, "unwelcome_news": ()})
     args = (thread, Profile(notes=("Søknaden om forlengelse vil bli avslått.",)), Relationship(meetings_held=2),
-            CaseworkerLoad(80, 20), policy)
+            CaseworkerLoad(80, 20), words_only)
     plain = recommend(*args)
     news = recommend(*args, semantic=matcher)
 
