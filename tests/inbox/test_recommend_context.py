@@ -119,3 +119,25 @@ def test_a_compound_meeting_word_counts_for_several_parties(policy: Policy) -> N
     s = suggest(policy, text, rel=Relationship(meetings_held=5), load=CaseworkerLoad(80, 20))
     assert signal(s, "multi_party_coordination")
 
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jeg kommer på møtet torsdag, men jeg lurer på hva dere skal spørre om. Jeg er redd for å si noe feil.",
+        "I'll be there on Thursday. What will you ask me about? I get so nervous.",
+    ],
+)
+def test_asking_what_a_coming_meeting_is_about_calls_for_written_preparation(policy: Policy, text: str) -> None:
+    s = suggest(policy, text, profile=Profile(age_group="41-60", notes=("Angst, gruer seg til møter.",)))
+    assert signal(s, "written_preparation")
+    assert s.best is D
+
+
+def test_a_status_question_about_ones_case_is_simple_and_meetings_are_rationed_when_busy(policy: Policy) -> None:
+    text = "Kunne vi ta et møte på kontoret neste uke? Jeg vil gjerne høre om det er noe nytt i saken min."
+    busy = suggest(policy, text, profile=Profile(prefers=M), load=CaseworkerLoad(130, 45))
+    assert signal(busy, "simple_practical_written") and signal(busy, "meetings_rationed")
+    assert busy.best is not M
+    calm = suggest(policy, text, profile=Profile(prefers=M), load=CaseworkerLoad(40, 5))
+    assert not signal(calm, "meetings_rationed")
