@@ -68,7 +68,9 @@ _NEW_TOPIC = re.compile(
     r"noe annet|noko anna|(en|ei|ein|eitt?) (ting|spørsmål) (til|te)|one more thing|\bnytt spørsmål|\bnytt spm\b|"
     r"(en|ei) (annen|anna|ny) sak|ny sak|annen ting|anna ting|dukket opp noe|dukka opp noko|"
     r"another (question|matter|thing|issue)|(one|a) (more|new|different|separate) (question|thing|matter|issue)|"
-    r"something (else|different)|(different|separate|unrelated) (question|matter|issue)|not about|ikke om|ikkje om|"
+    r"something (else|different)|(different|separate|unrelated) (question|matter|issue)|not about|"
+    # "not about" — never "vet ikke om" ("don't know whether"), the commonest use of the words
+    r"(gjelder|gjeld|handler|handlar|dreier seg|dreiar seg) (ikke|ikkje) om|"
     r"inne pytanie|inna sprawa|coś innego|інше питання|ще одне питання|su'aal kale|arrin kale)", _F)
 # -- topics: benefit and service names, in the languages the office sees ------------------------------
 TOPICS: dict[str, re.Pattern[str]] = {name: re.compile(rx, _F) for name, rx in {

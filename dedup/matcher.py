@@ -197,6 +197,11 @@ class InquiryMatcher:
             return new
         vec = self.vectors.get(norm.text)
         latest_thread = inbound[-1].thread_id
+        if sig.new_topic and excluded is None:
+            # "Et annet spørsmål …": not the inquiry it was written after, whatever wording the two share.
+            inbound = [c for c in inbound if c.thread_id != latest_thread]
+            if not inbound:
+                return dataclasses.replace(new, reason=new.reason + " (says it is another question)")
         cand_norm = [self._norm(c.channel, c.clean_body) for c in inbound]
         # Compare with what each inquiry asked: its opening request, not its every side message.
         chosen = opening_requests(inbound, [len(n.text) >= CONTENT_POOR for n in cand_norm], msg.channel)

@@ -56,6 +56,18 @@ def test_new_topic_markers(text: str) -> None:
     assert is_new_topic(text)
 
 
+@pytest.mark.parametrize("text", [
+    "Sendte sms i går, men vet ikke om den kom fram.", "Veit ikkje om de les meldingane her?",
+    "Jeg skjønner ikke om kravet gjelder meg.",
+])
+def test_not_knowing_whether_is_no_new_topic(text: str) -> None:
+    assert not is_new_topic(text)
+
+
+def test_saying_it_is_not_about_the_earlier_matter_is_a_new_topic() -> None:
+    assert is_new_topic("Dette handler ikke om bostøtten, men om en tannlegeregning.")
+
+
 @pytest.mark.parametrize(("text", "free"), [
     ("tusen takk!!", True), ("Fikset, takk!", True), ("Det passer bra. Jeg kommer.", True), ("ok 👍", True),
     ("Great, thank you! I'll be there.", True), ("hallo??", True),

@@ -133,6 +133,19 @@ def test_new_question_in_a_reply_starts_a_new_inquiry(seeded: tuple[Store, Inqui
     assert store.thread(view_c[0]).thread.message_count == 1
 
 
+def test_another_question_on_another_channel_is_not_joined_to_the_one_before(seeded: tuple[Store, InquiryMatcher]
+                                                                             ) -> None:
+    store, matcher = seeded
+    store.ingest([mail("<a@x>", "hege.lunde@example.no", 0, "Hei. Dagpengene mine for uke 40 er ikke kommet. "
+                       "Meldekortet ble sendt i tide. Kan dere sjekke hva som har skjedd med utbetalingen?"),
+                  sms("SM1", "+4791111111", 3, "Et annet spørsmål om dagpengene: jeg førte feil antall timer på "
+                      "meldekortet for uke 40. Hvordan retter jeg det?")], matcher=matcher)
+    t = threads_of(store)
+    assert t["email:<a@x>"] != t["sms:SM1"]
+    reason = store.match_reasons(t["sms:SM1"])
+    assert any("another question" in r["reason"] for r in reason.values()), reason
+
+
 def test_reingest_with_the_matcher_stores_nothing_twice(seeded: tuple[Store, InquiryMatcher], demo_dir: Path
                                                         ) -> None:
     from inbox.ingest import read_files
