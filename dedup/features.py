@@ -34,7 +34,7 @@ CHANNEL_WORDS: dict[str, re.Pattern[str]] = {
         r"(e-?post\w*|\be-?mail\w*|\bmail(en|et|a)?\b|\bmailet\b|emailed|\blist(em|u)?\b|mejl\w*|"
         r"імейл\w*|електронн\w*|email\w*|iimayl\w*)", _F),
     "dialog": re.compile(
-        r"(aktivitetsplan\w*|\bdialog\w*|activity plan|innboks\w*|meldinga? på nav|meldingen min på nav|"
+        r"(aktivitetsplan\w*|\bdialog(?!møte)\w*|activity plan|innboks\w*|meldinga? på nav|meldingen min på nav|"
         r"nav\.no[- ]?(meldinga?|innboks)|planie aktywności|плані активності|qorshaha)", _F),
 }
 # Past tense only: "sendte/skrev/emailed" says an earlier message exists; "kan sende på e-post" does not.

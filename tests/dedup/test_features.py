@@ -162,3 +162,13 @@ def test_topic_pre_check_gives_what_searching_every_pattern_gives(demo_dir: Any)
         assert topics(text) == reference, text
         hits += bool(reference)
     assert hits > 2000
+
+
+def test_a_dialogue_meeting_is_not_a_mention_of_the_dialogue_channel() -> None:
+    # "dialogmøte" is Nav's meeting with the employer, not the activity plan's dialogue
+    from dedup.features import mentioned_channels
+
+    assert "dialog" not in mentioned_channels("Dialogmøtet med arbeidsgiver er flyttet til fredag.")
+    assert "dialog" not in mentioned_channels("Kan vi ha dialogmøte 2 på Teams?")
+    assert "dialog" in mentioned_channels("Jeg skrev i dialogen i går.")
+    assert "dialog" in mentioned_channels("Sendte melding i aktivitetsplanen.")
