@@ -19,6 +19,8 @@ from inbox.identity import find_fnrs
 from inbox.storage.repository import Store
 from tests.osuser import os_account
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 def inbox(db: str, user: str, *args: str) -> Result:
     with os_account(user):  # run by that person's own OS account
@@ -94,6 +96,38 @@ def test_audit_log_is_append_only_in_the_database(db_url: str) -> None:
     store.close()
 
 
+# Runs each command given as JSON on the command line in a process of its own, as `python -m flerkanal.cli ARGS`
+# would, its stderr (the log) into a file of its own: a fork of this process once it has imported the CLI, so
+# that the imports (most of a short command's time) are done once, not once a command. A child starts with
+# nothing but those imports: logging is set up by the command itself, as in a fresh process.
+FORKING_CLI = """\
+import json, os, sys
+from flerkanal.cli import main
+
+for i, args in enumerate(json.loads(sys.argv[1])):
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+            os.dup2(os.open(f"{sys.argv[2]}/{i}.log", os.O_WRONLY | os.O_CREAT, 0o600), 2)
+            sys.argv = ["inbox", *args]
+            main(args)
+            code = 0
+        except SystemExit as exc:  # what the interpreter makes of it
+            code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+            if not isinstance(exc.code, int | None):
+                print(exc.code, file=sys.stderr)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    if code:
+        sys.exit(f"command {i} ({args[-1]}) exited with {code}")
+"""
+
+
 def test_logs_never_hold_message_text_or_id_numbers(tmp_path: Path, demo_dir: Path) -> None:
     """A full CLI flow at debug log level: stderr (the log) is grepped for every fnr and message text."""
     from inbox.ingest import read_files
@@ -101,16 +135,21 @@ def test_logs_never_hold_message_text_or_id_numbers(tmp_path: Path, demo_dir: Pa
 
     db = f"sqlite:///{tmp_path / 'l.db'}"
     files = [str(demo_dir / f) for f in ("sms.json", "mail.mbox", "dialog.json")]
-    logs = ""
-    for args in (["init"], ["contacts", "import", str(demo_dir / "contacts.csv")], ["ingest", *files],
-                 ["queue"], ["show", "3"], ["stats"], ["claim", "--next"], ["quarantine"]):
-        res = subprocess.run([sys.executable, "-m", "flerkanal.cli", "-vv", "--db", db, *args], capture_output=True,
-                             text=True, check=False, env={"INBOX_MATCHER": "embedding", "HF_HUB_OFFLINE": "1",
-                                                          "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-                                                          # the converted model, not converted again
-                                                          "FLERKANAL_CACHE_DIR": str(cache_dir())})
-        assert res.returncode == 0, res.stderr[-2000:]
-        logs += res.stderr
+    commands = [["-vv", "--db", db, *args] for args in (
+        ["init"], ["contacts", "import", str(demo_dir / "contacts.csv")], ["ingest", *files], ["queue"], ["show", "3"],
+        ["stats"], ["claim", "--next"], ["quarantine"])]
+    logs_dir = tmp_path / "logs"
+    logs_dir.mkdir()
+    res = subprocess.run([sys.executable, "-c", FORKING_CLI, json.dumps(commands), str(logs_dir)], capture_output=True,
+                         text=True, check=False, cwd=REPO, env={"INBOX_MATCHER": "embedding", "HF_HUB_OFFLINE": "1",
+                                                                "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+                                                                # the converted model, not converted again
+                                                                "FLERKANAL_CACHE_DIR": str(cache_dir())})
+    each = [(logs_dir / f"{i}.log").read_text(encoding="utf-8") for i in range(len(commands))
+            if (logs_dir / f"{i}.log").exists()]
+    assert res.returncode == 0, (res.stderr + "".join(each[-1:]))[-2000:]
+    assert len(each) == len(commands)
+    logs = "".join(each)
     fnrs = {r["fnr"] for r in csv.DictReader(io.StringIO((demo_dir / "contacts.csv").read_text(encoding="utf-8")))}
     snippets = {" ".join(m.body.split())[:40] for m in read_files([Path(f) for f in files])
                 if hasattr(m, "body") and len(m.body.strip()) >= 40}
