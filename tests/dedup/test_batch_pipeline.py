@@ -307,15 +307,21 @@ def hint_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _hint_opts(folder: Path, tmp: Path, name: str, **kw: Any) -> RunOptions:
+@pytest.fixture(scope="module")
+def hint_vectors(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One vector cache for the runs over ``hint_export``: the same texts, embedded by the first run only."""
+    return tmp_path_factory.mktemp("hint-vectors")
+
+
+def _hint_opts(folder: Path, tmp: Path, name: str, cache: Path, **kw: Any) -> RunOptions:
     return RunOptions(files=[folder / "sms.json", folder / "mail.mbox"], out=tmp / f"{name}.csv",
-                      contacts=folder / "contacts.csv", model=ModelSpec("default"), cache_root=tmp / "cache", **kw)
+                      contacts=folder / "contacts.csv", model=ModelSpec("default"), cache_root=cache, **kw)
 
 
 def test_a_hint_names_the_earlier_message_of_another_writer_and_changes_no_group(
-        hint_export: Path, tmp_path: Path) -> None:
-    plain = run_dedup(_hint_opts(hint_export, tmp_path, "plain"))
-    hinted = run_dedup(_hint_opts(hint_export, tmp_path, "g", hints=tmp_path / "h.csv"))
+        hint_export: Path, hint_vectors: Path, tmp_path: Path) -> None:
+    plain = run_dedup(_hint_opts(hint_export, tmp_path, "plain", hint_vectors))
+    hinted = run_dedup(_hint_opts(hint_export, tmp_path, "g", hint_vectors, hints=tmp_path / "h.csv"))
     assert (tmp_path / "plain.csv").read_bytes() == (tmp_path / "g.csv").read_bytes()
     with (tmp_path / "g.csv").open(encoding="utf-8") as f:
         rows = {r["key"]: r for r in csv.DictReader(f)}
@@ -332,14 +338,14 @@ def test_a_hint_names_the_earlier_message_of_another_writer_and_changes_no_group
 
 
 def test_hints_answered_in_chunks_see_only_the_messages_before_them(
-        hint_export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        hint_export: Path, hint_vectors: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A chunk of queries shares one matrix product: the later, identical text of a registered writer is in
     the index by then, and must stay invisible to the query before it."""
     from dedup.neighbours import HintFinder
 
-    run_dedup(_hint_opts(hint_export, tmp_path, "a", hints=tmp_path / "chunked.csv"))
+    run_dedup(_hint_opts(hint_export, tmp_path, "a", hint_vectors, hints=tmp_path / "chunked.csv"))
     monkeypatch.setattr(HintFinder, "CHUNK", 1)
-    run_dedup(_hint_opts(hint_export, tmp_path, "b", hints=tmp_path / "single.csv"))
+    run_dedup(_hint_opts(hint_export, tmp_path, "b", hint_vectors, hints=tmp_path / "single.csv"))
     chunked = (tmp_path / "chunked.csv").read_text(encoding="utf-8")
     assert chunked == (tmp_path / "single.csv").read_text(encoding="utf-8")
     assert "email:<a@x>" in chunked
