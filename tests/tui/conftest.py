@@ -5,6 +5,8 @@ Cursor blinking is off and every helper waits for the workers, so runs are deter
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,9 +41,22 @@ def load_demo(store: Store) -> Store:
     return store
 
 
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data loaded into a SQLite file once per session; each test gets a copy of its own."""
+    path = tmp_path_factory.mktemp("demo-db") / "x.db"
+    load_demo(Store.open(f"sqlite:///{path}")).close()
+    return path
+
+
 @pytest.fixture
-def demo_store(tmp_path: Path) -> Iterator[Store]:
-    store = load_demo(Store.open(f"sqlite:///{tmp_path}/x.db"))
+def demo_store(tmp_path: Path, demo_db: Path) -> Iterator[Store]:
+    """A store holding the demo data, as ``inbox`` opens one made by an earlier ``inbox ingest``."""
+    copy = tmp_path / "x.db"
+    copy.touch(mode=0o600)  # as inbox makes its database file
+    with contextlib.closing(sqlite3.connect(demo_db)) as src, contextlib.closing(sqlite3.connect(copy)) as dst:
+        src.backup(dst)
+    store = Store.open(f"sqlite:///{copy}")
     yield store
     store.close()
 
