@@ -33,7 +33,7 @@ async def pick_for_merge(pilot: Any, other: int) -> None:
     await pilot.press("m")
     await settle(pilot)
     assert isinstance(pilot.app.screen, MergeScreen)
-    await pilot.press(*["backspace"] * 40, *f"#{other}")
+    await pilot.press("home", "ctrl+k", *f"#{other}")  # empty the box (it holds the name), then search by id
     await pilot.pause(0.2)
     await settle(pilot)
     await pilot.press("enter", "y")  # pick it, and the ordinary "merge?" question
