@@ -71,7 +71,10 @@ _NEW_TOPIC = re.compile(
     r"something (else|different)|(different|separate|unrelated) (question|matter|issue)|not about|"
     # "not about" — never "vet ikke om" ("don't know whether"), the commonest use of the words
     r"(gjelder|gjeld|handler|handlar|dreier seg|dreiar seg) (ikke|ikkje) om|"
-    r"inne pytanie|inna sprawa|coś innego|інше питання|ще одне питання|su'aal kale|arrin kale)", _F)
+    r"inne pytanie|inna sprawa|coś innego|інше питання|ще одне питання|su'aal kale|arrin kale|"
+    # a second complaint: "klager også på vedtaket om …", "vil klage på det og"
+    r"(klager|klagar|klage) (også|og|òg) på|vil (også|og|òg) klage|klage på (det|den|dette) (også|og|òg)\b|"
+    r"(also|too) (want to )?(complain|appeal)|(complain|appeal)\w* (about|against) (that|this|it) (too|as well))", _F)
 # -- topics: benefit and service names, in the languages the office sees ------------------------------
 TOPICS: dict[str, re.Pattern[str]] = {name: re.compile(rx, _F) for name, rx in {
     "dagpenger": r"dagpeng\w*|unemployment (benefit|money|pay)|zasił\w* dla bezrobotnych|допомог\w* по безробіттю",

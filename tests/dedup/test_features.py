@@ -178,3 +178,18 @@ def test_a_dialogue_meeting_is_not_a_mention_of_the_dialogue_channel() -> None:
     assert "dialog" not in mentioned_channels("Kan vi ha dialogmøte 2 på Teams?")
     assert "dialog" in mentioned_channels("Jeg skrev i dialogen i går.")
     assert "dialog" in mentioned_channels("Sendte melding i aktivitetsplanen.")
+
+
+@pytest.mark.parametrize("text", [
+    "Klager også på vedtaket om tilbakebetaling fra mars.", "fikk et brev til i dag. vil klage på det og.",
+    "I also want to appeal the decision on the repayment.",
+])
+def test_a_second_complaint_is_a_new_topic(text: str) -> None:
+    assert is_new_topic(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Klager på avslaget, sendte det på e-post også.", "Skriver her også: har dere fått klagen min?",
+])
+def test_the_same_complaint_sent_again_is_not_a_new_topic(text: str) -> None:
+    assert not is_new_topic(text)
