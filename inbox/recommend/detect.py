@@ -281,10 +281,10 @@ def _detect_content(ctx: _Ctx, wishes: _Wishes, relationship: Relationship) -> N
         found.add("misunderstanding_switch_channel", strong + weak)
 
     relational_ev = ctx.text("relational", ctx.inbound)
+    wellbeing = ctx.in_notes("wellbeing")
     if not relational_ev:
         # A request to pause or postpone, when the notes record strain or the reason is left vague: the
         # inquiry may not say what the conversation is really needed for.
-        wellbeing = ctx.in_notes("wellbeing")
         for m in pending:
             pause = m.match(lex["pause_request"])
             vague = m.match(lex["vague_reason"])
@@ -296,7 +296,7 @@ def _detect_content(ctx: _Ctx, wishes: _Wishes, relationship: Relationship) -> N
         if crisis and not relational_ev:
             relational_ev += [m.evidence(_quote(m.text, 0, min(len(m.text), 40))) for m in pending[-1:]] + crisis
     if relational_ev:
-        found.add("hidden_relational_need", relational_ev + ctx.in_notes("wellbeing"))
+        found.add("hidden_relational_need", relational_ev + wellbeing)
     found.add("unwelcome_news", ctx.in_notes("unwelcome_news"))
 
     anxiety_ev = ctx.in_notes("anxiety") + ctx.text("anxiety_strong", ctx.inbound)
