@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from dedup.normalise import fold
-from inbox.text import is_content_free
+from inbox.text import asks_for_attention, is_acknowledgement, is_content_free
 
 _F = re.IGNORECASE | re.UNICODE
 
@@ -64,10 +64,12 @@ _FOLLOWUP = re.compile(
     r"nadal (czekam|nic)|brak odpowiedzi|ще чекаю|не отримав\w*|"
     r"hallo\?+|hei\?+|hello\?+|\?\?+)", _F)
 _NEW_TOPIC = re.compile(
-    r"(et annet spørsmål|eit anna spørsmål|et nytt spørsmål|eit nytt spørsmål|(et|eit) (anna|annet|nytt) (tema|sak)|"
+    r"(et annet spørsmål|eit anna spørsmål|et nytt spørsmål|eit nytt spørsmål|"
+    r"(et|eit) (anna|annet|nytt) (tema|sak|problem)|"
     r"noe annet|noko anna|(en|ei|ein|eitt?) (ting|spørsmål) (til|te)|one more thing|\bnytt spørsmål|\bnytt spm\b|"
     r"(en|ei) (annen|anna|ny) sak|ny sak|annen ting|anna ting|dukket opp noe|dukka opp noko|"
-    r"another (question|matter|thing|issue)|(one|a) (more|new|different|separate) (question|thing|matter|issue)|"
+    r"another (question|matter|thing|issue|problem)|"
+    r"(one|a) (more|new|different|separate) (question|thing|matter|issue|problem)|"
     r"something (else|different)|(different|separate|unrelated) (question|matter|issue)|not about|"
     # "not about" — never "vet ikke om" ("don't know whether"), the commonest use of the words
     r"(gjelder|gjeld|handler|handlar|dreier seg|dreiar seg) (ikke|ikkje) om|"
@@ -211,6 +213,85 @@ def specifics(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+# -- the day an earlier message was sent, as its writer names it ----------------------------------------------
+#: Weekday names (Monday = 0) in the languages the office sees; "w środę"/"в середу" forms included.
+_WEEKDAYS = (
+    r"mandag|måndag|monday|poniedzia\w*|понеділ\w*|понедельник\w*|isniin",
+    r"tirsdag|tysdag|tisdag|tuesday|wtor\w*|вівтор\w*|вторник\w*|talaado",
+    r"onsdag|wednesday|środ\w*|sered\w*|серед\w*|сред\w*|arbaco",
+    r"torsdag|thursday|czwart\w*|четвер\w*|khamiis",
+    r"fredag|friday|piąt\w*|п'ятниц\w*|пятниц\w*|jimco",
+    r"lørdag|laurdag|lördag|saturday|sobot\w*|субот\w*|sabti",
+    r"søndag|sundag|söndag|sunday|niedziel\w*|неділ\w*|воскресень\w*|axad",
+)
+_WEEKDAY = re.compile(r"\b(" + "|".join(f"(?P<w{i}>{rx})" for i, rx in enumerate(_WEEKDAYS)) + r")\b", _F)
+#: "i går" (1 day back), "i forgårs" (2), "i dag"/"i morges" (0).
+_DAYS_AGO = (
+    (2, re.compile(r"\b(i ?forgårs|i ?fjor dag|day before yesterday|przedwczoraj|позавчора|позавчера)\b", _F)),
+    (1, re.compile(r"\b(i ?går|i ?går ?kveld|igår|yesterday|last night|wczoraj|вчора|вчера|shalay)\b", _F)),
+    (0, re.compile(r"\b(i dag|idag|i morges|i morres|i morgon tidleg|i formiddag|this morning|today|earlier today|"
+                   r"dzisiaj|dziś|rano|сьогодні|сегодня|maanta)\b", _F)),
+)
+
+
+#: Where a sentence ends: not after an ordinal ("28. oktober").
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\d\.)\s+|\n")
+
+
+def _written_on(text: str) -> frozenset[tuple[str, int, int]]:
+    """The days a writer says they sent an earlier message, as written: ("date", day, month), ("weekday", n, 0) or
+    ("ago", days, 0), only from sentences that say something was sent or asked before ("sendte e-post i går",
+    "skrev i aktivitetsplanen mandag", "wysłałam e-mail 22.10"). Resolved against the message's own date by
+    :func:`names_day_of`."""
+    out: set[tuple[str, int, int]] = set()
+    for sentence in _SENTENCE_END.split(text):
+        if not (_WROTE.search(sentence) or _ASKS_RECEIVED.search(sentence)):
+            continue
+        for d in specifics(sentence):
+            if d.startswith("d"):
+                day, month = d[1:].split(".")
+                out.add(("date", int(day), int(month)))
+        for m in _WEEKDAY.finditer(sentence):
+            out.add(("weekday", next(int(k[1:]) for k, v in m.groupdict().items() if v), 0))
+        for ago, rx in _DAYS_AGO:
+            if rx.search(sentence):
+                out.add(("ago", ago, 0))
+                break
+    return frozenset(out)
+
+
+try:
+    from zoneinfo import ZoneInfo
+
+    _LOCAL: Any = ZoneInfo("Europe/Oslo")
+except Exception:  # no time-zone database: each message's own offset
+    _LOCAL = None
+
+
+def _local_date(t: datetime) -> Any:
+    return (t.astimezone(_LOCAL) if _LOCAL is not None and t.tzinfo is not None else t).date()
+
+
+def names_day_of(new: Signals, old: Signals) -> bool:
+    """Whether ``new`` says it was sent (or asked) before on the very day ``old`` was sent: "sendte e-post i går",
+    "skrev i aktivitetsplanen mandag", "I emailed you on 14.10". A weekday means the last such day within the
+    week before ``new``."""
+    if not new.written_on:
+        return False
+    today, then = _local_date(new.sent_at), _local_date(old.sent_at)
+    back = (today - then).days
+    if back < 0:
+        return False
+    for kind, a, b in new.written_on:
+        if kind == "date" and (then.day, then.month) == (a, b):
+            return True
+        if kind == "ago" and back == a:
+            return True
+        if kind == "weekday" and 0 <= back <= 7 and then.weekday() == a:
+            return True
+    return False
+
+
 def referenced_channels(text: str) -> frozenset[str]:
     """Channels the writer says they used before ("sendte sms", "I emailed", "skrev i aktivitetsplanen")."""
     found: set[str] = set()
@@ -227,8 +308,8 @@ def mentioned_channels(text: str) -> frozenset[str]:
 
 
 def is_followup(text: str) -> bool:
-    """The writer asks whether an earlier message arrived or says they still wait."""
-    return _FOLLOWUP.search(text) is not None
+    """The writer asks whether an earlier message arrived, says they still wait, or only calls ("hallo")."""
+    return _FOLLOWUP.search(text) is not None or asks_for_attention(text)
 
 
 def asks_if_received(text: str) -> bool:
@@ -242,7 +323,12 @@ _CLOSER = re.compile(
     r"(pengene|pengane|pengar|utbetalinga?|the money|money|it|den|det|han|ho|svaret|vedtaket) (kom|kome|har kome|"
     r"kommet|har kommet|came|arrived|has arrived)|(fikk|fekk|got|received) (pengene|pengane|svar|it|the money|vedtak)|"
     r"løst|loyst|ordnet|ordna|fikset|fiksa|fant ut|fann ut|glem det|gløym det|se bort fra|sjå bort frå|"
-    r"solved|sorted|never ?mind|forget it|ignore)\b|شكرا|ተመስገን|የቐንየለይ|lacag\w* (way )?timid|way timid", _F)
+    r"solved|sorted|never ?mind|forget it|ignore|"
+    # "it works now": a problem the writer reported has gone away
+    r"(nå|no|endelig) (gikk|gjekk|gjek|funka|funket|funker|fungerte|fungerer|virka|virket|virker|verka|verkar) "
+    r"(det|den|dei|de)?|(ordnet|ordna) seg|"
+    r"(it )?works now|it worked|(got|get) it (to work|working)|już działa|udało się|вже працює|заработало)\b|"
+    r"شكرا|ተመስገን|የቐንየለይ|lacag\w* (way )?timid|way timid", _F)
 
 
 #: A closer says little beyond closing the matter: longer messages that thank or say something arrived go on.
@@ -250,8 +336,9 @@ CLOSER_MAX = 100
 
 
 def is_closer(text: str) -> bool:
-    """The writer closes the matter ("pengene kom, takk", "løst", "glem det"): short, no question of its own."""
-    return "?" not in text and len(text) < CLOSER_MAX and (is_content_free(text) or _CLOSER.search(text) is not None)
+    """The writer closes the matter ("pengene kom, takk", "løst", "glem det"): short, no question of its own. A bare
+    "hallo" asks for attention: it closes nothing."""
+    return "?" not in text and len(text) < CLOSER_MAX and (is_acknowledgement(text) or _CLOSER.search(text) is not None)
 
 
 def is_new_topic(text: str) -> bool:
@@ -273,11 +360,13 @@ class Signals:
     content_free: bool
     length: int
     closer: bool = False
+    written_on: frozenset[tuple[str, int, int]] = frozenset()
 
     @classmethod
     def of(cls, text: str, channel: str, sent_at: datetime) -> Signals:
         return cls(text, channel, sent_at, topics(text), specifics(text), referenced_channels(text),
-                   is_followup(text), is_new_topic(text), is_content_free(text), len(text), is_closer(text))
+                   is_followup(text), is_new_topic(text), is_content_free(text), len(text), is_closer(text),
+                   _written_on(text))
 
 
 FEATURES = (
@@ -296,6 +385,7 @@ FEATURES = (
     "answered_between",
     "short_text",
     "same_conversation",
+    "names_its_day",
 )
 
 
@@ -331,6 +421,7 @@ def pair_features(new: Signals, old: Signals, cosine: float, *, identity_via_tex
         "answered_between": 1.0 if answered_between else 0.0,
         "short_text": 1.0 if new.length < 60 else 0.0,
         "same_conversation": 1.0 if same_conversation else 0.0,
+        "names_its_day": 1.0 if names_day_of(new, old) else 0.0,
     })
 
 
@@ -342,6 +433,8 @@ def explain(v: dict[str, float], identity: str) -> str:
         parts.append("says it was also sent on the other channel")
     elif v["followup"]:
         parts.append("asks about an earlier message")
+    if v.get("names_its_day"):
+        parts.append("names the day that message was sent")
     if v["topic_jaccard"] >= 0.5:
         parts.append("same topic")
     if v["shared_specifics"]:

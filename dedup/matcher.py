@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from dedup.embed import Embedder
-from dedup.features import Signals, explain, mentioned_channels, pair_features
+from dedup.features import Signals, explain, mentioned_channels, names_day_of, pair_features
 from dedup.inquiries import OpenInquiry, bounded, open_inquiries, opening_requests
 from dedup.language import language
 from dedup.names import MentionIndex, NameIndex, name_key, name_pairs
@@ -89,6 +89,19 @@ WRITES_AS_OTHER = "registered sender; signed with another registered person's na
 NAMES_OTHER = "registered sender; another registered person named in the text"
 #: ... or signed with only a first name, that of someone with the registered sender's last name.
 SIGNED_AS_KIN = "registered sender; signed with the first name of someone of the same family"
+
+
+def _registered_first(found: set[int], ctx: MatchContext) -> tuple[set[int], set[int]]:
+    """Of several persons whose names a text holds, the one registered person when there is exactly one: the
+    others are writers nobody registered who go by a name seen in the text (a daughter who wrote from her own
+    address as "Einar Vik" before texting "datter av Einar Vik"). Their inquiries are searched too (the second
+    set), but the message is the registered person's. Two registered persons stay ambiguous."""
+    if len(found) < 2:
+        return found, set()
+    registered = {p for p in found if ctx.registered(p)}
+    if len(registered) == 1:
+        return registered, found - registered
+    return found, set()
 
 
 def unknown_writer(d: MatchDecision) -> bool:
@@ -202,6 +215,9 @@ class InquiryMatcher:
             inbound = [c for c in inbound if c.thread_id != latest_thread]
             if not inbound:
                 return dataclasses.replace(new, reason=new.reason + " (says it is another question)")
+        dated = self._dated_reference(sig, inbound, identity, effective)
+        if dated is not None:
+            return dated
         cand_norm = [self._norm(c.channel, c.clean_body) for c in inbound]
         # Compare with what each inquiry asked: its opening request, not its every side message.
         chosen = opening_requests(inbound, [len(n.text) >= CONTENT_POOR for n in cand_norm], msg.channel)
@@ -275,6 +291,34 @@ class InquiryMatcher:
                 if vec is not None:
                     self._nn.add(Entry(key, tid, pid, ch, sent, n.text, n.fnrs, signer(body)), vec)
         return self._nn
+
+    def _dated_reference(self, sig: Signals, inbound: list[CandidateMessage], identity: str,
+                         effective: int | None) -> MatchDecision | None:
+        """An explicit reference resolved by channel and day: the message says it was sent before on a day ("sendte
+        e-post i går", "skrev i aktivitetsplanen mandag", "wysłałam e-mail 22.10"), and exactly one open inquiry
+        has a message sent that day (on the channel named, when one is). It joins that inquiry when the two
+        share a topic; otherwise (or when two inquiries wrote that day) the evidence decides as for any message."""
+        if not sig.written_on:
+            return None
+        hits: dict[int, tuple[CandidateMessage, Signals]] = {}
+        topics: dict[int, frozenset[str]] = {}
+        for c in inbound:
+            cs = self._signals(self._norm(c.channel, c.clean_body).text, c.channel.value, c.sent_at)
+            tid = c.thread_id or 0
+            topics[tid] = topics.get(tid, frozenset()) | cs.topics
+            if names_day_of(sig, cs) and (not sig.refs or c.channel.value in sig.refs):
+                hits.setdefault(tid, (c, cs))
+        if len(hits) != 1:
+            return None
+        tid, (c, cs) = next(iter(hits.items()))
+        if not sig.topics & topics[tid]:
+            return None
+        elsewhere = c.channel.value in sig.refs and c.channel.value != sig.channel
+        how = "says it was also sent on the other channel" if elsewhere else "says it was sent before"
+        who = f", {identity}" if identity and identity != "registered sender" else ""
+        return MatchDecision(tid, 0.95, f"same inquiry: {how}, on the day that message was sent; same topic{who}",
+                             {"matched": c.key, "identity": identity, "dated_reference": c.sent_at.date().isoformat()},
+                             effective)
 
     def _is_closer(self, c: CandidateMessage) -> bool:
         return self._signals(self._norm(c.channel, c.clean_body).text, c.channel.value, c.sent_at).closer
@@ -392,11 +436,11 @@ class InquiryMatcher:
             # registered person in the text brings that person's inquiries in too.
             names = self._name_index(ctx)
             found = names.find(text)
-            named = found - {person_id}
+            named, also = _registered_first(found - {person_id}, ctx)
             if len(named) == 1 and not any(ctx.person_by_identity("fnr", f) not in (None, *named) for f in fnrs):
                 if person_id in found:
-                    return {person_id} | named, named, NAMES_OTHER
-                return set(named), named, WRITES_AS_OTHER
+                    return {person_id} | named | also, named, NAMES_OTHER
+                return named | also, named, WRITES_AS_OTHER
             if not found and len(kin := names.household(person_id, self_named(signed))) == 1:
                 # Signed with only the first name of someone of the holder's household: a shared phone or
                 # family address ("noe nytt om busskortet? Hamid" from his mother's phone).
@@ -419,10 +463,11 @@ class InquiryMatcher:
                 # Nobody by that name: did an unknown sender of the window sign a message with it?
                 via = {p for p in self._mentioning(ctx, sender_name, *window) if p != person_id}
                 how = "display name written in an earlier message" if via else ""
+        via, also = _registered_first(via, ctx)
         if len(via) > 1:  # two registered persons named: ambiguous, never guess
             via = set()
             how = ""
-        persons = set(via)
+        persons = set(via) | also
         if person_id is not None:
             persons.add(person_id)
         return persons, via, how or ("same unknown address" if person_id is not None else "")

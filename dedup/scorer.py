@@ -41,7 +41,7 @@ class Scorer:
         return cls(
             zeros | {"cosine": 2.0, "refers_to_this_channel": 1.5, "followup": 0.8, "topic_jaccard": 1.0,
                      "new_topic": -1.5, "topic_conflict": -0.8, "shared_specifics": 0.7, "log_gap_hours": -0.5,
-                     "same_conversation": 2.0},
+                     "same_conversation": 2.0, "names_its_day": 1.0},
             0.0, zeros | {"cosine": 0.85, "log_gap_hours": 3.0}, dict.fromkeys(FEATURES, 1.0) | {"cosine": 0.05},
         )
 

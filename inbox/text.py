@@ -232,6 +232,13 @@ def is_content_free(text: str) -> bool:
     return (len(t) <= 60 and _THANKS_START.match(t) is not None) or (len(t) <= 40 and _THANKS.search(t) is not None)
 
 
+def asks_for_attention(text: str) -> bool:
+    """Only a call for attention ("hallo", "hei!!", "hallo??", "??"): a nudge about an earlier message, never a
+    closer."""
+    t = text.strip()
+    return bool(t) and _ONLY_CALLING.match(t) is not None
+
+
 def is_acknowledgement(text: str) -> bool:
     """A thank-you or ok after an answer ("Fikset, takk!", "Det passer bra"): nothing is waiting for a reply.
 

@@ -10,9 +10,11 @@ import pytest
 
 from dedup.features import (
     Signals,
+    is_closer,
     is_content_free,
     is_followup,
     is_new_topic,
+    names_day_of,
     pair_features,
     referenced_channels,
     specifics,
@@ -193,3 +195,60 @@ def test_a_second_complaint_is_a_new_topic(text: str) -> None:
 ])
 def test_the_same_complaint_sent_again_is_not_a_new_topic(text: str) -> None:
     assert not is_new_topic(text)
+
+
+@pytest.mark.parametrize("text", ["hallo", "Hallo!!", "hei", "hallo??", "??"])
+def test_a_bare_call_for_attention_is_a_follow_up_and_closes_nothing(text: str) -> None:
+    assert is_followup(text)
+    assert not is_closer(text)
+
+
+@pytest.mark.parametrize(("text", "closer"), [
+    ("Nå gikk det. Meldekortet er sendt.", True),
+    ("no funka det, takk", True),
+    ("It works now, thanks.", True),
+    ("Pengene kom, takk!", True),
+    ("nå gikk det. blir det trekk?", False),  # a question of its own
+    ("hallo", False),
+])
+def test_closers(text: str, closer: bool) -> None:
+    assert is_closer(text) is closer
+
+
+@pytest.mark.parametrize("text", [
+    "Takk for hjelpen med regningen. Nå har jeg et nytt problem: utleier vil ha depositum.",
+    "Thanks, that worked. Another problem: my bus card is lost.",
+])
+def test_a_new_problem_is_a_new_topic(text: str) -> None:
+    assert is_new_topic(text)
+
+
+# Monday 26 October 2026, 10:00 in Oslo (CET after the change to winter time).
+MON = datetime(2026, 10, 26, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "sent", "named"), [
+    ("Sendte e-post i går om dette.", MON - timedelta(days=1), True),
+    ("Sendte e-post i går om dette.", MON - timedelta(days=2), False),
+    ("Skrev i aktivitetsplanen torsdag, har du sett det?", MON - timedelta(days=4), True),
+    ("Skrev i aktivitetsplanen torsdag, har du sett det?", MON - timedelta(days=3), False),
+    ("Eg sende klage på vedtaket 13. oktober. Kan de stadfeste at klagen er motteken?", MON - timedelta(days=13), True),
+    ("Wysłałam e-mail 22.10 w sprawie choroby.", MON - timedelta(days=4), True),
+    ("I emailed you yesterday but got no reply.", MON - timedelta(days=1), True),
+    # A day that is not the day something was sent: a meeting, a deadline.
+    ("Kan vi flytte møtet på torsdag?", MON - timedelta(days=4), False),
+    ("Fristen er 22.10, hva gjør jeg?", MON - timedelta(days=4), False),
+])
+def test_the_day_an_earlier_message_was_sent(text: str, sent: datetime, named: bool) -> None:
+    new = Signals.of(text, "sms", MON)
+    old = Signals.of("Jeg har ikke fått svar på klagen og sykepengene.", "email", sent)
+    assert names_day_of(new, old) is named
+    ev = pair_features(new, old, 0.8, identity_via_text=False, answered_between=False)
+    assert ev.values["names_its_day"] == named
+
+
+def test_the_day_is_the_local_day_in_norway() -> None:
+    """An SMS stamped 23:30 UTC on 21 October was sent on 22 October in Oslo (CEST, +02:00)."""
+    new = Signals.of("Sendte sms 22.10 om meldekortet.", "email", datetime(2026, 10, 24, 8, 0, tzinfo=UTC))
+    late = Signals.of("meldekortet virker ikke", "sms", datetime(2026, 10, 21, 23, 30, tzinfo=UTC))
+    assert names_day_of(new, late)

@@ -402,3 +402,61 @@ def test_a_name_signed_in_the_same_batch_counts_when_the_batch_is_older_than_the
     joined = store.match_reasons(t["sms:SM1"])
     assert any(r.get("evidence", {}).get("identity") == "display name written in an earlier message"
                for r in joined.values())
+
+
+COMPLAINT = ("Klage på vedtak om stans av arbeidsavklaringspenger. Eg klagar på vedtaket om stans av AAP frå 1. "
+             "desember. Fastlegen min meiner eg framleis treng behandling.")
+
+
+def test_a_reference_to_the_day_a_message_was_sent_finds_it_weeks_later(
+        seeded: tuple[Store, InquiryMatcher]) -> None:
+    """"Eg sende klage 2. november" thirteen days on: the complaint mailed that day, although the long pause alone
+    would start a new inquiry, and a request about something else was sent in between."""
+    store, matcher = seeded
+    store.ingest([mail("<k@x>", "hege.lunde@example.no", 0, COMPLAINT),
+                  mail("<b@x>", "hege.lunde@example.no", 5 * 24, "Kan eg få busskort til kurset i januar?")],
+                 matcher=matcher)
+    store.ingest([sms("SM1", "+4791111111", 13 * 24, "Eg sende klage på stansvedtaket 2. november. "
+                      "Kan de stadfeste at klagen er motteken?")], matcher=matcher)
+    t = threads_of(store)
+    assert t["sms:SM1"] == t["email:<k@x>"] != t["email:<b@x>"]
+    dated = [r for r in store.match_reasons(t["sms:SM1"]).values()
+             if "on the day that message was sent" in r.get("reason", "")]
+    assert len(dated) == 1 and dated[0]["evidence"]["matched"] == "email:<k@x>"
+
+
+def test_a_dated_reference_counts_only_when_one_inquiry_wrote_that_day_on_the_same_topic(
+        seeded: tuple[Store, InquiryMatcher]) -> None:
+    store, matcher = seeded
+    store.ingest([mail("<k@x>", "hege.lunde@example.no", 0, COMPLAINT),
+                  mail("<m@x>", "hege.lunde@example.no", 2, "Kan møtet på torsdag bli på telefon i staden?")],
+                 matcher=matcher)
+    # Two inquiries were mailed that day: the day alone does not say which; the evidence decides.
+    store.ingest([sms("SM1", "+4791111111", 13 * 24, "Eg sende e-post 2. november. Kan de stadfeste at klagen "
+                      "er motteken?")], matcher=matcher)
+    # One inquiry wrote that day, on another subject: not joined for the day alone.
+    store.ingest([sms("SM2", "+4792222222", 0, "Når kjem dagpengane for oktober?"),
+                  sms("SM3", "+4792222222", 10 * 24, "Eg sende sms 2. november. Treng ny tolk til møtet.")],
+                 matcher=matcher)
+    t = threads_of(store)
+    for thread in {t["sms:SM1"], t["sms:SM3"]}:
+        assert not [r for r in store.match_reasons(thread).values()
+                    if "on the day that message was sent" in r.get("reason", "")]
+    assert t["sms:SM3"] != t["sms:SM2"]
+
+
+def test_a_name_that_is_a_registered_persons_and_an_unknown_writers_is_the_registered_persons(
+        seeded: tuple[Store, InquiryMatcher]) -> None:
+    """A daughter mails from her own address under her father's name, then texts from an unknown number that she is
+    "datter av Tor Vik": both writers carry the name, one of them registered. The SMS is his matter and joins
+    the mail."""
+    store, matcher = seeded
+    store.ingest([mail("<f@x>", "hilde.datter@example.org", 0, "Jeg skriver på vegne av min far, Tor Vik. Han har "
+                       "fått demens. Hvordan får jeg fullmakt til å snakke med dere om saken hans?", name="Tor Vik")],
+                 matcher=matcher)
+    store.ingest([sms("SM1", "+4799999999", 44, "Hilde Vik Berg her, datter av Tor Vik. Sendte e-post onsdag om "
+                      "fullmakt for pappa. Kan noen ringe meg på dette nummeret?")], matcher=matcher)
+    t = threads_of(store)
+    assert t["sms:SM1"] == t["email:<f@x>"]
+    view = store.thread(t["sms:SM1"])
+    assert view.person is not None and view.person.name == "Tor Vik"
