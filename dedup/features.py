@@ -244,6 +244,8 @@ def _written_on(text: str) -> frozenset[tuple[str, int, int]]:
     "skrev i aktivitetsplanen mandag", "wysłałam e-mail 22.10"). Resolved against the message's own date by
     :func:`names_day_of`."""
     out: set[tuple[str, int, int]] = set()
+    if not (_WROTE.search(text) or _ASKS_RECEIVED.search(text)):
+        return frozenset(out)  # most messages: nothing said to be sent before
     for sentence in _SENTENCE_END.split(text):
         if not (_WROTE.search(sentence) or _ASKS_RECEIVED.search(sentence)):
             continue

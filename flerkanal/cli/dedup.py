@@ -327,8 +327,9 @@ def train(sets: tuple[Path, ...], out_path: Path | None, threshold: float | None
     """Refit the pair scorer from labelled folders (exports + contacts.csv + labels.csv).
 
     With no folder given, uses the two dev sets next to the repository (../shared/data/dedup-dev and
-    dedup-dev2), the repository's own labelled set (eval/data/dedup-fresh) and the bundled demo set.
-    Reports, first, each folder scored by weights fitted on the others; then grouped cross-validation.
+    dedup-dev2), the repository's own labelled set (eval/data/dedup-fresh) and the bundled demo set
+    (never eval/data/dedup-fresh2: it is held out). Reports, first, each folder scored by weights fitted on the
+    others; then grouped cross-validation.
     """
     from dedup.matcher import DEFAULT_THRESHOLD
     from dedup.models import ModelSpec
