@@ -152,7 +152,7 @@ def test_safe_characters_match_case_insensitively_exactly_what_lower_gives() -> 
 def test_topic_pre_check_gives_what_searching_every_pattern_gives(demo_dir: Any) -> None:
     import random
 
-    from dedup.features import _TOPIC_ANCHORS, TOPICS, topics
+    from dedup.features import _FOREIGN, _TOPIC_ANCHORS, FOREIGN_TOPICS, TOPICS, topics
     from dedup.train import LabelledSet
 
     assert all(a is not None for a in _TOPIC_ANCHORS.values())  # every topic gets the pre-check here
@@ -167,6 +167,8 @@ def test_topic_pre_check_gives_what_searching_every_pattern_gives(demo_dir: Any)
     hits = 0
     for text in texts:
         reference = frozenset(name for name, rx in TOPICS.items() if rx.search(text))
+        if _FOREIGN.search(text):  # other languages' words, searched in texts with a foreign letter or word
+            reference |= {name for name, rx in FOREIGN_TOPICS.items() if rx.search(text)}
         assert topics(text) == reference, text
         hits += bool(reference)
     assert hits > 2000
@@ -252,3 +254,29 @@ def test_the_day_is_the_local_day_in_norway() -> None:
     new = Signals.of("Sendte sms 22.10 om meldekortet.", "email", datetime(2026, 10, 24, 8, 0, tzinfo=UTC))
     late = Signals.of("meldekortet virker ikke", "sms", datetime(2026, 10, 21, 23, 30, tzinfo=UTC))
     assert names_day_of(new, late)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("مرحبا. عندي موعد يوم ١٢ نوفمبر. أحتاج مترجم عربي من فضلكم.", {"mote", "tolk"}),
+    ("أرسلت طلب المساعدة الاجتماعية لإيجار شهر نوفمبر", {"sosialhjelp"}),  # "social", not "meeting"
+    ("Hola, no he recibido el pago de mi pensión este mes.", {"utbetaling", "pensjon"}),
+    ("Waxaan rabaa inaan cabasho ka gudbiyo go'aanka.", {"klage", "vedtak"}),
+    ("Доброго дня, коли буде виплата? Мені потрібен перекладач на зустріч.", {"utbetaling", "tolk", "mote"}),
+    ("Jag har fått beslut om sjukpenning men inte fått någon utbetalning.", {"vedtak", "sykepenger", "utbetaling"}),
+])
+def test_topics_in_other_languages_and_scripts(text: str, expected: set[str]) -> None:
+    assert expected <= topics(text)
+
+
+def test_norwegian_text_is_not_read_for_foreign_words() -> None:
+    """"paro" and "cita" are Spanish; a Norwegian message is not searched for them."""
+    assert topics("Hei, jeg har et spørsmål om meldekortet.") == {"meldekort"}
+
+
+@pytest.mark.parametrize(("text", "channels"), [
+    ("ሰላም። ኣብ ኣክቲቪቲ ፕላን ጽሒፈ ኣለኹ።", {"dialog"}),
+    ("Hola, envié un correo ayer sobre mi pensión.", {"email"}),
+    ("أرسلت رسالة أمس", {"sms"}),
+])
+def test_cross_references_in_more_languages(text: str, channels: set[str]) -> None:
+    assert set(referenced_channels(text)) == channels
