@@ -383,6 +383,10 @@ def test_a_first_name_of_the_family_on_a_shared_phone_is_that_persons_message(tm
     assert view.person is not None and view.person.name == "Hamid Ahmadi"
     reason = store.match_reasons(t["sms:SM2"])
     assert any("same family" in r.get("evidence", {}).get("identity", "") for r in reason.values())
+    # Signed in lower case on a line of its own, from the shared address: his too.
+    store.ingest([mail("<h2@x>", "leyla.ahmadi@example.com", 30, "hei. kan kurset flyttes til januar? jeg "
+                       "har fått jobb i desember.\nhamid")], matcher=matcher)
+    assert store.thread(threads_of(store)["email:<h2@x>"]).person.name == "Hamid Ahmadi"  # type: ignore[union-attr]
 
 
 def test_a_name_signed_in_the_same_batch_counts_when_the_batch_is_older_than_the_index(

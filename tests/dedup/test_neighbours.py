@@ -153,6 +153,8 @@ def test_the_window_is_read_once_then_only_rows_stored_since(
     ("Hei NAV", ""),
     ("Når kommer pengene? Hjelp!", ""),
     ("Jeg bor i Oslo", ""),
+    ("hei. klarer ikke møtet på torsdag. kan det være på telefon?\neirik", "eirik"),  # lower case, own line
+    ("hei. klarer ikke møtet på torsdag, eirik", ""),  # not on a line of its own: a word of the sentence
 ])
 def test_signer_reads_the_name_a_writer_gives(text: str, name: str) -> None:
     assert signer(text) == name
