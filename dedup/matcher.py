@@ -20,7 +20,7 @@ For each new inbound message:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from dedup.embed import Embedder
-from dedup.features import Signals, explain, mentioned_channels, names_day_of, pair_features
-from dedup.inquiries import OpenInquiry, bounded, open_inquiries, opening_requests
+from dedup.features import Signals, explain, pair_features
+from dedup.inquiries import bounded, open_inquiries, opening_requests
 from dedup.language import language
 from dedup.names import MentionIndex, NameIndex, name_key, name_pairs
 from dedup.neighbours import (
@@ -42,6 +42,7 @@ from dedup.neighbours import (
     signer,
 )
 from dedup.normalise import normalise
+from dedup.pointing import content_poor_decision, dated_reference_decision
 from dedup.scorer import Scorer
 from dedup.store_window import StoreWindow
 from dedup.vector_cache import CachedEmbedder
@@ -66,8 +67,6 @@ THREAD_FRESH = timedelta(days=3)
 #: Below this many characters a message says too little for its wording to be compared (follow-ups, closers).
 CONTENT_POOR = 60
 CONTENT_FREE_WINDOW = timedelta(days=21)
-#: A content-poor message that names neither a subject nor a channel is taken as a follow-up only this soon.
-CONTENT_POOR_UNPOINTED = timedelta(days=7)
 #: How far back a reply in a thread is checked for an office answer since the citizen last wrote.
 ANSWERED_LOOKBACK = timedelta(days=60)
 #: How far back an office message looks for the inquiry it answers.
@@ -201,7 +200,8 @@ class InquiryMatcher:
         if not inbound:
             return new
         if excluded is None and (sig.content_free or sig.closer or sig.length < CONTENT_POOR):
-            poor = self._content_poor(msg, sig, inbound, open_threads, identity, effective, new)
+            poor = content_poor_decision(msg, sig, inbound, open_threads, identity, effective, new, self._signals_of,
+                                         self.config.content_free_window)
             if poor is not None:
                 return poor
         # An inquiry its writer closed ("fikset, takk!", "det passer, jeg kommer") takes no new request.
@@ -215,7 +215,7 @@ class InquiryMatcher:
             inbound = [c for c in inbound if c.thread_id != latest_thread]
             if not inbound:
                 return dataclasses.replace(new, reason=new.reason + " (says it is another question)")
-        dated = self._dated_reference(sig, inbound, identity, effective)
+        dated = dated_reference_decision(sig, inbound, identity, effective, self._signals_of)
         if dated is not None:
             return dated
         cand_norm = [self._norm(c.channel, c.clean_body) for c in inbound]
@@ -292,89 +292,11 @@ class InquiryMatcher:
                     self._nn.add(Entry(key, tid, pid, ch, sent, n.text, n.fnrs, signer(body)), vec)
         return self._nn
 
-    def _dated_reference(self, sig: Signals, inbound: list[CandidateMessage], identity: str,
-                         effective: int | None) -> MatchDecision | None:
-        """An explicit reference resolved by channel and day: the message says it was sent before on a day ("sendte
-        e-post i går", "skrev i aktivitetsplanen mandag", "wysłałam e-mail 22.10"), and exactly one open inquiry
-        has a message sent that day (on the channel named, when one is). It joins that inquiry when the two
-        share a topic; otherwise (or when two inquiries wrote that day) the evidence decides as for any message."""
-        if not sig.written_on:
-            return None
-        hits: dict[int, tuple[CandidateMessage, Signals]] = {}
-        topics: dict[int, frozenset[str]] = {}
-        for c in inbound:
-            cs = self._signals(self._norm(c.channel, c.clean_body).text, c.channel.value, c.sent_at)
-            tid = c.thread_id or 0
-            topics[tid] = topics.get(tid, frozenset()) | cs.topics
-            if names_day_of(sig, cs) and (not sig.refs or c.channel.value in sig.refs):
-                hits.setdefault(tid, (c, cs))
-        if len(hits) != 1:
-            return None
-        tid, (c, cs) = next(iter(hits.items()))
-        if not sig.topics & topics[tid]:
-            return None
-        elsewhere = c.channel.value in sig.refs and c.channel.value != sig.channel
-        how = "says it was also sent on the other channel" if elsewhere else "says it was sent before"
-        who = f", {identity}" if identity and identity != "registered sender" else ""
-        return MatchDecision(tid, 0.95, f"same inquiry: {how}, on the day that message was sent; same topic{who}",
-                             {"matched": c.key, "identity": identity, "dated_reference": c.sent_at.date().isoformat()},
-                             effective)
+    def _signals_of(self, c: CandidateMessage) -> Signals:
+        return self._signals(self._norm(c.channel, c.clean_body).text, c.channel.value, c.sent_at)
 
     def _is_closer(self, c: CandidateMessage) -> bool:
-        return self._signals(self._norm(c.channel, c.clean_body).text, c.channel.value, c.sent_at).closer
-
-    def _content_poor(self, msg: IncomingMessage, sig: Signals, inbound: list[CandidateMessage],
-                      open_threads: Mapping[int, OpenInquiry], identity: str, effective: int | None,
-                      new: MatchDecision) -> MatchDecision | None:
-        """Where a content-poor message ("hallo?", "noe nytt?", "pengene kom, takk") belongs: the open inquiry
-        its few words point to (a topic, a channel or a date it names), else — for a follow-up — the one still
-        waiting for an answer, else the latest, on its own channel first; an inquiry its writer closed only when
-        nothing else is open. A new inquiry when it names a subject none of the open inquiries has; None when
-        nothing points back and nothing was written lately: then it is compared as any other message."""
-        by_thread: dict[int, list[CandidateMessage]] = {}
-        for c in inbound:
-            by_thread.setdefault(c.thread_id or 0, []).append(c)
-        recent = {t: cs for t, cs in by_thread.items()
-                  if msg.sent_at - cs[-1].sent_at <= self.config.content_free_window}
-        if not recent:
-            return None
-        # A matter its writer already closed takes a follow-up or a closer only when nothing else is open.
-        recent = {t: cs for t, cs in recent.items() if not open_threads[t].closed_by_writer} or recent
-        sigs = {t: [self._signals(self._norm(c.channel, c.clean_body).text, c.channel.value, c.sent_at) for c in cs]
-                for t, cs in recent.items()}
-        named = mentioned_channels(sig.text) - {msg.channel.value}
-
-        def pointed(t: int) -> int:
-            topics = set().union(*(x.topics for x in sigs[t]))
-            channels = {c.channel.value for c in recent[t]}
-            return len(sig.topics & topics) * 2 + len(named & channels) + len(
-                sig.specifics & set().union(*(x.specifics for x in sigs[t])))
-
-        closer = sig.closer and not sig.followup
-        scores = {t: pointed(t) for t in recent}
-        top = max(scores.values())
-        if top == 0 and sig.topics and not (sig.followup or closer):
-            # A short message on a subject none of the open inquiries has: a new request in few words ("glemte
-            # møtet, kan vi ta ny tid?"); its wording is too short for the scorer to tell it from a follow-up.
-            return dataclasses.replace(new, reason=new.reason + " (a short message on a subject of its own)")
-        tied = [t for t, v in scores.items() if v == top]
-        if top > 0 and len(tied) == 1:
-            how = "names the subject or channel of this inquiry"
-        elif top == 0 and not any(msg.sent_at - recent[t][-1].sent_at <= CONTENT_POOR_UNPOINTED for t in tied):
-            return None  # nothing points back, and nothing was written lately: compare it as any message
-        elif closer:
-            tied = [t for t in tied if msg.sent_at - recent[t][-1].sent_at <= CONTENT_POOR_UNPOINTED] or tied
-            how = "a closer to the latest inquiry"
-        elif waiting := [t for t in tied if open_threads[t].answered_at is None]:
-            tied = waiting
-            how = "a follow-up to the inquiry still waiting for an answer"
-        else:
-            how = "a short follow-up to the latest inquiry"
-        same_channel = [t for t in tied if any(c.channel == msg.channel for c in recent[t])]
-        pick = max(same_channel or tied, key=lambda t: recent[t][-1].sent_at)
-        latest = recent[pick][-1]
-        return MatchDecision(pick, 0.9, f"content-poor message: {how}",
-                             {"joins": latest.key, "identity": identity, "content_poor": how}, effective)
+        return self._signals_of(c).closer
 
     def _reopens(self, thread_id: int | None, person_id: int, msg: IncomingMessage, sig: Signals,
                  ctx: MatchContext) -> bool:
