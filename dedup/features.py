@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dedup.foreign_words import FOREIGN as _FOREIGN
 from dedup.foreign_words import FOREIGN_TOPICS
@@ -271,16 +272,12 @@ def _written_on(text: str) -> frozenset[tuple[str, int, int]]:
     return frozenset(out)
 
 
-try:
-    from zoneinfo import ZoneInfo
-
-    _LOCAL: Any = ZoneInfo("Europe/Oslo")
-except Exception:  # no time-zone database: each message's own offset
-    _LOCAL = None
+#: Where "i går" and "mandag" are counted (tzdata is a dependency, so the zone is always there).
+_LOCAL = ZoneInfo("Europe/Oslo")
 
 
-def _local_date(t: datetime) -> Any:
-    return (t.astimezone(_LOCAL) if _LOCAL is not None and t.tzinfo is not None else t).date()
+def _local_date(t: datetime) -> date:
+    return (t.astimezone(_LOCAL) if t.tzinfo is not None else t).date()
 
 
 def names_day_of(new: Signals, old: Signals) -> bool:

@@ -72,8 +72,8 @@ def signer(text: str) -> str:
     words = last.group(1).replace(",", " ").split() if last else []
     while words and fold(words[0]) in _SIGN_OFF:
         words = words[1:]
-    if len(words) == 1 and body.endswith("\n" + last.group(1).strip() if last else "\0") and words[0].isalpha() \
-            and words[0].islower() and len(words[0]) >= 3:
+    own_line = last is not None and body.endswith("\n" + last.group(1).strip())
+    if len(words) == 1 and own_line and words[0].isalpha() and words[0].islower() and len(words[0]) >= 3:
         return fold(words[0])  # a first name in lower case on its own last line ("…på telefon?\neirik")
     if not 1 <= len(words) <= 3 or not all(w[:1].isupper() and not w[:2].isupper() for w in words):
         return ""

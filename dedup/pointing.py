@@ -30,14 +30,12 @@ def content_poor_decision(msg: IncomingMessage, sig: Signals, inbound: list[Cand
     by_thread: dict[int, list[CandidateMessage]] = {}
     for c in inbound:
         by_thread.setdefault(c.thread_id or 0, []).append(c)
-    recent = {t: cs for t, cs in by_thread.items()
-              if msg.sent_at - cs[-1].sent_at <= window}
+    recent = {t: cs for t, cs in by_thread.items() if msg.sent_at - cs[-1].sent_at <= window}
     if not recent:
         return None
     # A matter its writer already closed takes a follow-up or a closer only when nothing else is open.
     recent = {t: cs for t, cs in recent.items() if not open_threads[t].closed_by_writer} or recent
-    sigs = {t: [signals_of(c) for c in cs]
-            for t, cs in recent.items()}
+    sigs = {t: [signals_of(c) for c in cs] for t, cs in recent.items()}
     named = mentioned_channels(sig.text) - {msg.channel.value}
 
     def pointed(t: int) -> int:
@@ -81,17 +79,17 @@ def dated_reference_decision(sig: Signals, inbound: list[CandidateMessage], iden
     share a topic; otherwise (or when two inquiries wrote that day) the evidence decides as for any message."""
     if not sig.written_on:
         return None
-    hits: dict[int, tuple[CandidateMessage, Signals]] = {}
+    hits: dict[int, CandidateMessage] = {}
     topics: dict[int, frozenset[str]] = {}
     for c in inbound:
         cs = signals_of(c)
         tid = c.thread_id or 0
         topics[tid] = topics.get(tid, frozenset()) | cs.topics
         if names_day_of(sig, cs) and (not sig.refs or c.channel.value in sig.refs):
-            hits.setdefault(tid, (c, cs))
+            hits.setdefault(tid, c)
     if len(hits) != 1:
         return None
-    tid, (c, cs) = next(iter(hits.items()))
+    tid, c = next(iter(hits.items()))
     if not sig.topics & topics[tid]:
         return None
     elsewhere = c.channel.value in sig.refs and c.channel.value != sig.channel
